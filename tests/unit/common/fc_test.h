@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Minimal test harness shared by every unit test: assertion macros that count failures
+ * and an EAL bring-up for mbuf-based tests that needs no root, no hugepages and no NIC.
+ *
+ * A test binary returns fc_test_result(): 0 when every check held, 1 otherwise.
+ * A test that cannot run here prints why and returns FC_TEST_SKIP (77), never 0.
+ */
+#ifndef FC_TEST_H
+#define FC_TEST_H
+
+#include <stdio.h>
+#include <stdint.h>
+#include <string.h>
+
+#define FC_TEST_SKIP 77
+
+extern unsigned fc_test_checks;
+extern unsigned fc_test_failures;
+
+#define CHECK(cond) do { \
+	fc_test_checks++; \
+	if (!(cond)) { \
+		fc_test_failures++; \
+		fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+	} \
+} while (0)
+
+#define CHECK_EQ(a, b) do { \
+	long long va_ = (long long)(a), vb_ = (long long)(b); \
+	fc_test_checks++; \
+	if (va_ != vb_) { \
+		fc_test_failures++; \
+		fprintf(stderr, "%s:%d: CHECK_EQ failed: %s == %s (%lld != %lld)\n", \
+			__FILE__, __LINE__, #a, #b, va_, vb_); \
+	} \
+} while (0)
+
+#define CHECK_STR_CONTAINS(hay, needle) do { \
+	const char *h_ = (hay), *n_ = (needle); \
+	fc_test_checks++; \
+	if (h_ == NULL || strstr(h_, n_) == NULL) { \
+		fc_test_failures++; \
+		fprintf(stderr, "%s:%d: expected \"%s\" to contain \"%s\"\n", \
+			__FILE__, __LINE__, h_ ? h_ : "(null)", n_); \
+	} \
+} while (0)
+
+/** Print the tally and return the process exit status (0 pass, 1 fail, 1 if nothing checked). */
+int fc_test_result(const char *name);
+
+/**
+ * Initialise EAL for unit tests: --no-huge --no-pci --no-shconf, a private file prefix,
+ * no telemetry, and @p mem_mb of heap. Returns 0, or -1 after printing why.
+ */
+int fc_test_eal_init(const char *prog, unsigned mem_mb);
+
+#endif /* FC_TEST_H */
