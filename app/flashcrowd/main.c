@@ -1,4 +1,41 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Placeholder entry point while the libraries land; replaced by the CLI in the next commit. */
+/* flashcrowd: the command line. Only app/ may exit the process. */
 #include <stdio.h>
-int main(void) { fprintf(stderr, "flashcrowd: not built yet\n"); return 1; }
+#include <string.h>
+
+#include "cli_util.h"
+#include "commands.h"
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+};
+
+static const struct command commands[] = {
+	{"up", fc_cmd_up, "bring a port up; answer ARP and ping; optionally resolve a host"},
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: flashcrowd COMMAND [options]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+	fprintf(f, "\n'flashcrowd COMMAND --help' describes a command's options.\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? FC_EXIT_INPUT : FC_EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "error: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return FC_EXIT_INPUT;
+}

@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <rte_errno.h>
+
 #define FC_TEST_SKIP 77
 
 extern unsigned fc_test_checks;

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * `flashcrowd up`: bring the port up and run the L2/L3 path alone. The appliance answers
+ * ARP and ping for its address and, with --resolve, ARP-resolves a host. This is the proof
+ * that the data path is real, and the first thing to try on a new NIC or profile.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_ethdev.h>
+
+#include "bringup.h"
+#include "cli_util.h"
+#include "clock.h"
+#include "commands.h"
+
+#define BURST 32
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: flashcrowd up --profile drivers_cfg/X.json --iface IF --local-ip A.B.C.D/LEN\n"
+		"                     [--gateway A.B.C.D] [--resolve A.B.C.D] [-d DURATION] [--eal '...']\n"
+		"Brings the port up, answers ARP and ICMP echo for --local-ip, and with --resolve\n"
+		"ARP-resolves that host (exit 1 if it does not answer). Runs for -d (default 10s) or\n"
+		"until SIGINT/SIGTERM.\n");
+}
+
+int
+fc_cmd_up(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"profile", required_argument, NULL, 'p'},
+		{"iface", required_argument, NULL, 'i'},
+		{"local-ip", required_argument, NULL, 'l'},
+		{"gateway", required_argument, NULL, 'g'},
+		{"resolve", required_argument, NULL, 'r'},
+		{"duration", required_argument, NULL, 'd'},
+		{"eal", required_argument, NULL, 'e'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct fc_port_opts po = {.lcores = "0", .nb_queues = 1};
+	const char *resolve_s = NULL;
+	uint32_t resolve_ip = 0;
+	uint64_t duration = 10ull * 1000000000ull;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p': po.profile = optarg; break;
+		case 'i': po.iface = optarg; break;
+		case 'l': po.local_ip = optarg; break;
+		case 'g': po.gateway = optarg; break;
+		case 'r': resolve_s = optarg; break;
+		case 'e': po.eal = optarg; break;
+		case 'd':
+			if (fc_parse_duration_ns(optarg, &duration) != 0 || duration == 0 ||
+			    duration > 24 * 3600e9) {
+				fprintf(stderr, "error: -d: value '%s' is not a duration between 1ms "
+					"and 24h (e.g. 10s)\n", optarg);
+				return FC_EXIT_INPUT;
+			}
+			break;
+		case 'h': usage(stdout); return FC_EXIT_OK;
+		default: usage(stderr); return FC_EXIT_INPUT;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "error: unexpected argument '%s'\n", argv[optind]);
+		return FC_EXIT_INPUT;
+	}
+	if (resolve_s && fc_ip_parse(resolve_s, &resolve_ip, NULL) != 0) {
+		fprintf(stderr, "error: --resolve: value '%s' is not an IPv4 address\n", resolve_s);
+		return FC_EXIT_INPUT;
+	}
+
+	struct fc_app_port ap;
+	int rc = fc_app_port_up(&po, argv[0], &ap);
+	if (rc != FC_EXIT_OK)
+		return rc;
+	fc_signals_install();
+
+	struct fc_net_ctx net;
+	struct fc_net_conf conf;
+	char ipbuf[16], macbuf[RTE_ETHER_ADDR_FMT_SIZE];
+
+	fc_app_net_conf(&ap, &conf);
+	fc_net_init(&net, &conf);
+	fc_port_caps_print(&ap.port, stdout);
+	printf("up: answering ARP and ICMP echo for %s on %s for %.1f s\n",
+	       fc_ip_str(ap.ip, ipbuf), po.iface ? po.iface : "-", duration / 1e9);
+	fflush(stdout);
+
+	uint16_t pid = ap.port.port_id;
+	uint64_t start = fc_now_ns(), now = start, next_report = start + 1000000000ull;
+	bool resolving = resolve_ip != 0;
+	int result = FC_EXIT_OK;
+	struct rte_mbuf *pkts[BURST];
+
+	while (!fc_stop_requested && now - start < duration) {
+		uint16_t n = rte_eth_rx_burst(pid, 0, pkts, BURST);
+
+		for (uint16_t i = 0; i < n; i++) {
+			/* No TCP stack in this mode: anything that reaches TCP is dropped. */
+			if (fc_net_input(&net, pkts[i], now) != FC_NET_CONSUMED)
+				rte_pktmbuf_free(pkts[i]);
+		}
+		if (resolving) {
+			struct rte_ether_addr mac;
+
+			rc = fc_net_resolve(&net, resolve_ip, now, &mac);
+			if (rc == 0) {
+				rte_ether_format_addr(macbuf, sizeof(macbuf), &mac);
+				printf("resolved %s is at %s after %.1f ms (%lu ARP requests)\n",
+				       fc_ip_str(resolve_ip, ipbuf), macbuf, (now - start) / 1e6,
+				       (unsigned long)net.stats.arp_tx_request);
+				fflush(stdout);
+				resolving = false;
+			} else if (rc != -EAGAIN) {
+				fprintf(stderr, "error: cannot resolve %s: %s\n", fc_ip_str(resolve_ip, ipbuf),
+					rc == -ETIMEDOUT ? "no ARP reply after 3 requests, 1 s apart" :
+					rc == -ENETUNREACH ? "off-link and no --gateway" : strerror(-rc));
+				result = FC_EXIT_RUNTIME;
+				break;
+			}
+		}
+		n = fc_net_tx_bulk(&net, pkts, BURST);
+		if (n) {
+			uint16_t sent = rte_eth_tx_burst(pid, 0, pkts, n);
+
+			if (sent < n)
+				rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+		}
+		now = fc_now_ns();
+		if (now >= next_report) {
+			next_report += 1000000000ull;
+			printf("  t=%3.0fs  rx %lu  arp-replies %lu  echo-replies %lu  dropped %lu\n",
+			       (now - start) / 1e9, (unsigned long)net.stats.rx_frames,
+			       (unsigned long)net.stats.arp_tx_reply,
+			       (unsigned long)net.stats.icmp_echo_tx,
+			       (unsigned long)(net.stats.rx_not_ours + net.stats.rx_other_proto +
+					       net.stats.rx_bad_ip + net.stats.rx_bad_cksum +
+					       net.stats.rx_runt));
+			fflush(stdout);
+		}
+	}
+	if (resolving && result == FC_EXIT_OK) {
+		fprintf(stderr, "error: cannot resolve %s: no ARP reply before the end of the run\n",
+			fc_ip_str(resolve_ip, ipbuf));
+		result = FC_EXIT_RUNTIME;
+	}
+	printf("up: done: %lu ARP requests answered, %lu echo requests answered%s\n",
+	       (unsigned long)net.stats.arp_tx_reply, (unsigned long)net.stats.icmp_echo_tx,
+	       fc_stop_requested ? " (stopped by signal)" : "");
+	fc_net_flush(&net);
+	fc_app_port_down(&ap);
+	return result;
+}

@@ -1,0 +1,8 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Subcommands: each takes argv from its own name on and returns the process exit code. */
+#ifndef FC_APP_COMMANDS_H
+#define FC_APP_COMMANDS_H
+
+int fc_cmd_up(int argc, char **argv);
+
+#endif
