@@ -4,5 +4,9 @@
 #define FC_APP_COMMANDS_H
 
 int fc_cmd_up(int argc, char **argv);
+int fc_cmd_run(int argc, char **argv);
+int fc_cmd_validate(int argc, char **argv);
+int fc_cmd_serve(int argc, char **argv);
+int fc_cmd_xfer(int argc, char **argv);
 
 #endif

@@ -13,6 +13,10 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{"run", fc_cmd_run, "generate HTTP load (wrk/wrk2 flags, or --scenario FILE)"},
+	{"validate", fc_cmd_validate, "check a scenario against the limits envelope; print every error"},
+	{"serve", fc_cmd_serve, "serve HTTP on the userspace stack"},
+	{"xfer", fc_cmd_xfer, "byte-exact bulk transfer (echo, discard, HTTP GET) to check a path"},
 	{"up", fc_cmd_up, "bring a port up; answer ARP and ping; optionally resolve a host"},
 };
 

@@ -1,0 +1,552 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The HTTP client worker: connections on lib/tcp, requests from the template mix, responses
+ * through the lib/http stream parser, latency into this lcore's histograms.
+ *
+ * Accounting (DESIGN.md): a request counts as sent when it is written to a connection
+ * (which may still be connecting). Every sent request ends exactly once, as completed (a
+ * full response, any status) or as an error: connect (its connection never came up),
+ * timeout (no full response within the request timeout, or before the end-of-run drain
+ * bound), reset (the connection closed or reset under it), parse (malformed response).
+ * So sent == completed + errors.total after the drain.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_malloc.h>
+
+#include "clock.h"
+#include "engine.h"
+
+enum conn_state {
+	CONN_FREE = 0,          /**< no TCP connection */
+	CONN_CONNECTING,        /**< SYN sent */
+	CONN_READY,             /**< established */
+};
+
+#define NEW_CONNS_PER_PASS 64           /* bounds SYN bursts when ramping or reconnecting */
+#define RECONNECT_BACKOFF_NS 10000000ull /* after a failed or refused connection */
+#define TIMEOUT_SCAN_PER_PASS 64
+#define BACKLOG_MAX (1u << 20)
+
+static uint64_t
+rng_next(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static inline uint32_t
+slot_of(const struct fc_client_worker *w, const struct fc_client_conn *cc)
+{
+	return (uint32_t)(cc - w->conns);
+}
+
+static bool
+can_take_request(const struct fc_client_worker *w, const struct fc_client_conn *cc, uint64_t now)
+{
+	/* Close mode sets `closing` once its one request is written. */
+	if (cc->state == CONN_FREE || cc->closing || cc->q_len >= w->rp->pipeline)
+		return false;
+	return now >= cc->not_before;
+}
+
+static void
+ready_push(struct fc_client_worker *w, struct fc_client_conn *cc)
+{
+	if (cc->in_ready)
+		return;
+	cc->in_ready = true;
+	w->ready[w->nb_ready++] = slot_of(w, cc);
+}
+
+/* Fail every request in flight on a connection with one kind of error. */
+static void
+fail_in_flight(struct fc_client_worker *w, struct fc_client_conn *cc, enum fc_stats_err kind)
+{
+	if (cc->q_len) {
+		fc_stats_add(&w->stats.err[kind], cc->q_len);
+		cc->q_len = 0;
+	}
+}
+
+static void
+on_connected(struct fc_tcp_conn *c, void *user)
+{
+	struct fc_client_conn *cc = user;
+	struct fc_client_worker *w = cc->w;
+
+	(void)c;
+	cc->state = CONN_READY;
+	FC_STATS_INC(&w->stats, connects);
+	fc_stats_add(&w->stats.conn_open, 1);
+	ready_push(w, cc);
+}
+
+static void
+record_response(struct fc_client_worker *w, struct fc_client_conn *cc,
+		const struct fc_http_client_result *r, uint64_t now)
+{
+	uint64_t intended = cc->intended[cc->q_head], sent = cc->sent_at[cc->q_head];
+	struct fc_hist *h = fc_hist_pair_poll(&w->lat);
+
+	cc->q_head = (uint8_t)((cc->q_head + 1) % FC_PIPE_MAX);
+	cc->q_len--;
+	/* Corrected latency counts from when the request should have left (wrk2). */
+	fc_hist_record(h, now - intended);
+	if (w->rp->open_loop)
+		fc_hist_record(fc_hist_pair_poll(&w->lat_unc), now - sent);
+	FC_STATS_INC(&w->stats, req_completed);
+	fc_stats_status(&w->stats, r->status);
+	fc_stats_add(&w->stats.bytes_rx, r->header_bytes + r->body_bytes);
+	if (!w->rp->open_loop && w->rp->think_ns)
+		cc->not_before = now + w->rp->think_ns;
+}
+
+static void
+on_data(struct fc_tcp_conn *c, void *user, struct rte_mbuf *m)
+{
+	struct fc_client_conn *cc = user;
+	struct fc_client_worker *w = cc->w;
+	uint64_t now = fc_now_ns();
+	bool reuse = true;
+
+	for (struct rte_mbuf *seg = m; seg != NULL; seg = seg->next) {
+		const char *p = rte_pktmbuf_mtod(seg, const char *);
+		size_t len = seg->data_len;
+
+		while (len > 0) {
+			struct fc_http_client_result r = {0};
+			int64_t n = fc_http_client_feed(&cc->parser, p, len, &r);
+
+			if (n < 0) {
+				/* The response that broke is the head of the FIFO; the ones behind it
+				 * on this connection cannot be framed any more either. */
+				fail_in_flight(w, cc, FC_STATS_ERR_PARSE);
+				rte_pktmbuf_free(m);
+				fc_tcp_abort(c);
+				return;
+			}
+			/* The parser refuses a response with no request in flight (-EPROTO), so
+			 * a complete one always has its FIFO entry. */
+			if (r.complete) {
+				record_response(w, cc, &r, now);
+				if (!r.keep_alive)
+					reuse = false;
+			}
+			p += n;
+			len -= (size_t)n;
+		}
+	}
+	rte_pktmbuf_free(m);
+	if (!reuse || w->rp->close_mode) {
+		/* The server will close, or one request per connection: close our side once
+		 * nothing is in flight; requests still in flight fail as reset if it closes. */
+		cc->closing = true;
+		if (cc->q_len == 0)
+			fc_tcp_close(c);
+		return;
+	}
+	if (can_take_request(w, cc, now))
+		ready_push(w, cc);
+}
+
+static void
+on_eof(struct fc_tcp_conn *c, void *user)
+{
+	struct fc_client_conn *cc = user;
+	struct fc_client_worker *w = cc->w;
+	struct fc_http_client_result r = {0};
+
+	if (fc_http_client_eof(&cc->parser, &r) == 0 && r.complete && cc->q_len)
+		record_response(w, cc, &r, fc_now_ns());
+	/* Whatever is still in flight was cut off by the server's close. */
+	fail_in_flight(w, cc, FC_STATS_ERR_RESET);
+	cc->closing = true;
+	fc_tcp_close(c);
+}
+
+static void
+on_closed(struct fc_tcp_conn *c, void *user, enum fc_tcp_close_reason reason)
+{
+	struct fc_client_conn *cc = user;
+	struct fc_client_worker *w = cc->w;
+
+	(void)c;
+	if (cc->state == CONN_CONNECTING) {
+		/* Never came up: its queued requests fail as connect errors. */
+		fail_in_flight(w, cc, reason == FC_TCP_CLOSE_ABORTED && w->ctl.phase >= FC_PHASE_CLOSE ?
+			       FC_STATS_ERR_TIMEOUT : FC_STATS_ERR_CONNECT);
+		cc->not_before = fc_now_ns() + RECONNECT_BACKOFF_NS;
+	} else {
+		fc_stats_sub(&w->stats.conn_open, 1);
+		/* Aborted by us (timeout, stop) or reset/closed by the peer mid-request. */
+		fail_in_flight(w, cc, reason == FC_TCP_CLOSE_ABORTED || reason == FC_TCP_CLOSE_TIMEOUT ?
+			       FC_STATS_ERR_TIMEOUT : FC_STATS_ERR_RESET);
+		if (reason == FC_TCP_CLOSE_RESET)
+			cc->not_before = fc_now_ns() + RECONNECT_BACKOFF_NS;
+	}
+	fc_http_client_release(&cc->parser);
+	cc->tcp = NULL;
+	cc->state = CONN_FREE;
+	cc->closing = false;
+	w->nb_used--;
+}
+
+static const struct fc_tcp_ops client_ops = {
+	.on_connected = on_connected,
+	.on_data = on_data,
+	.on_eof = on_eof,
+	.on_closed = on_closed,
+};
+
+/* Write one request on a connection. intended: when it should have left. */
+static bool
+send_request(struct fc_client_worker *w, struct fc_client_conn *cc, uint64_t intended, uint64_t now)
+{
+	const struct fc_http_mix *mix = w->rp->mix;
+	uint32_t k = mix->n > 1 ? fc_http_mix_pick(mix, rng_next(&w->rng)) : 0;
+	const struct fc_http_request_tmpl *t = &mix->tmpl[k];
+
+	if (fc_tcp_send_space(cc->tcp) < t->len)
+		return false;
+	if (fc_http_client_expect(&cc->parser, t->is_head) != 0)
+		return false;
+	if (fc_tcp_send_copy(cc->tcp, t->buf, t->len) != (int)t->len) {
+		/* Space was checked; only an empty mempool gets here. */
+		fc_stats_add(&w->stats.req_sent, 1);
+		fc_stats_add(&w->stats.err[FC_STATS_ERR_OTHER], 1);
+		cc->closing = true;
+		fc_tcp_abort(cc->tcp);
+		return true;
+	}
+	uint8_t slot = (uint8_t)((cc->q_head + cc->q_len) % FC_PIPE_MAX);
+
+	cc->intended[slot] = intended;
+	cc->sent_at[slot] = now;
+	cc->q_len++;
+	FC_STATS_INC(&w->stats, req_sent);
+	fc_stats_add(&w->stats.bytes_tx, t->len);
+	if (t->close || w->rp->close_mode)
+		cc->closing = true; /* no second request on it */
+	return true;
+}
+
+static struct fc_client_conn *
+open_conn(struct fc_client_worker *w, uint64_t now)
+{
+	for (uint32_t i = 0; i < w->nb_slots; i++) {
+		uint32_t s = (w->next_free_hint + i) % w->nb_slots;
+		struct fc_client_conn *cc = &w->conns[s];
+
+		if (cc->state != CONN_FREE || now < cc->not_before)
+			continue;
+		w->next_free_hint = s + 1;
+		memset(&cc->parser, 0, sizeof(cc->parser));
+		fc_http_client_init(&cc->parser, w->hdr_pool);
+		cc->q_head = cc->q_len = 0;
+		cc->closing = false;
+		cc->not_before = 0;
+		/* in_ready stays as it is: a stale entry may still be on the ready stack, and the
+		 * flag keeps each slot there at most once (the stack holds nb_slots entries). */
+		cc->opened_at = now;
+		cc->state = CONN_CONNECTING;
+		FC_STATS_INC(&w->stats, connect_attempts);
+		cc->tcp = fc_tcp_connect(w->tcp, w->rp->target_ip, w->rp->target_port, &client_ops,
+					 cc, now);
+		if (cc->tcp == NULL) {
+			cc->state = CONN_FREE;
+			cc->not_before = now + RECONNECT_BACKOFF_NS;
+			return NULL;
+		}
+		w->nb_used++;
+		return cc;
+	}
+	return NULL;
+}
+
+static bool
+may_issue(const struct fc_client_worker *w)
+{
+	return w->rp->max_requests == 0 || w->issued < w->rp->max_requests;
+}
+
+/* Closed loop: each connection sends as soon as it can (after think time). */
+static void
+issue_closed_loop(struct fc_client_worker *w, uint64_t now)
+{
+	uint32_t n = w->nb_ready;
+
+	w->nb_ready = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		struct fc_client_conn *cc = &w->conns[w->ready[i]];
+
+		cc->in_ready = false;
+		while (may_issue(w) && can_take_request(w, cc, now) && send_request(w, cc, now, now))
+			w->issued++;
+		if (cc->state != CONN_FREE && !cc->closing && cc->q_len < w->rp->pipeline &&
+		    now < cc->not_before)
+			ready_push(w, cc); /* thinking: look again next pass */
+	}
+}
+
+/* Open loop: due requests go to the backlog, the backlog to connections that can take one. */
+static void
+issue_open_loop(struct fc_client_worker *w, uint64_t now)
+{
+	uint64_t due[64];
+	unsigned n;
+
+	while ((n = fc_rate_due(&w->sched, now, due, 64)) > 0) {
+		for (unsigned i = 0; i < n; i++) {
+			if (!may_issue(w))
+				break;
+			if (w->bl_len == w->bl_cap) {
+				w->backlog_unsent++;
+				continue;
+			}
+			w->backlog[(w->bl_head + w->bl_len++) & (w->bl_cap - 1)] = due[i];
+			w->issued++;
+		}
+		if (n < 64)
+			break;
+	}
+	if (fc_rate_behind(&w->sched, now))
+		FC_STATS_INC(&w->stats, sched_behind);
+
+	while (w->bl_len > 0 && w->nb_ready > 0) {
+		struct fc_client_conn *cc = &w->conns[w->ready[w->nb_ready - 1]];
+
+		if (!can_take_request(w, cc, now)) {
+			cc->in_ready = false;
+			w->nb_ready--;
+			continue;
+		}
+		uint64_t intended = w->backlog[w->bl_head & (w->bl_cap - 1)];
+
+		if (!send_request(w, cc, intended, now)) {
+			cc->in_ready = false;
+			w->nb_ready--;
+			continue;
+		}
+		if (intended < now)
+			FC_STATS_INC(&w->stats, sched_late);
+		w->bl_head++;
+		w->bl_len--;
+		if (!can_take_request(w, cc, now)) {
+			cc->in_ready = false;
+			w->nb_ready--;
+		}
+	}
+}
+
+/* Keep the number of connections at the target: open missing ones, close surplus idle ones. */
+static void
+manage_conns(struct fc_client_worker *w, uint64_t now)
+{
+	uint32_t target = __atomic_load_n(&w->ctl.target_conns, __ATOMIC_RELAXED);
+
+	if (target > w->nb_slots)
+		target = w->nb_slots;
+	for (unsigned k = 0; k < NEW_CONNS_PER_PASS && w->nb_used < target; k++) {
+		struct fc_client_conn *cc = open_conn(w, now);
+
+		if (cc == NULL)
+			break;
+		/* Closed loop: the first request rides along with the handshake. */
+		if (!w->rp->open_loop && may_issue(w) && send_request(w, cc, now, now))
+			w->issued++;
+	}
+	if (w->nb_used > target) {
+		uint32_t surplus = w->nb_used - target;
+
+		for (uint32_t s = 0; s < w->nb_slots && surplus > 0; s++) {
+			struct fc_client_conn *cc = &w->conns[s];
+
+			if (cc->state == CONN_READY && !cc->closing && cc->q_len == 0) {
+				cc->closing = true;
+				fc_tcp_close(cc->tcp);
+				surplus--;
+			}
+		}
+	}
+}
+
+/* A slice of the slots per pass: request and connect timeouts become counted errors. */
+static void
+scan_timeouts(struct fc_client_worker *w, uint64_t now)
+{
+	for (unsigned k = 0; k < TIMEOUT_SCAN_PER_PASS; k++) {
+		struct fc_client_conn *cc = &w->conns[w->scan_pos];
+
+		w->scan_pos = (w->scan_pos + 1) % w->nb_slots;
+		if (cc->state == CONN_CONNECTING && now - cc->opened_at > w->rp->connect_timeout_ns) {
+			fail_in_flight(w, cc, FC_STATS_ERR_CONNECT);
+			fc_tcp_abort(cc->tcp);
+		} else if (cc->state == CONN_READY && cc->q_len &&
+			   now - cc->sent_at[cc->q_head] > w->rp->request_timeout_ns) {
+			fail_in_flight(w, cc, FC_STATS_ERR_TIMEOUT);
+			fc_tcp_abort(cc->tcp);
+		}
+	}
+}
+
+static void
+close_all(struct fc_client_worker *w)
+{
+	for (uint32_t s = 0; s < w->nb_slots; s++) {
+		struct fc_client_conn *cc = &w->conns[s];
+
+		if (cc->state == CONN_FREE || cc->closing)
+			continue;
+		cc->closing = true;
+		if (cc->state == CONN_CONNECTING)
+			fc_tcp_abort(cc->tcp);
+		else
+			fc_tcp_close(cc->tcp);
+	}
+}
+
+static void
+flush_tx(struct fc_client_worker *w)
+{
+	uint16_t n = fc_net_tx_bulk(&w->net, w->tx, FC_BURST);
+
+	n += fc_tcp_tx_bulk(w->tcp, w->tx + n, (uint16_t)(RTE_DIM(w->tx) - n));
+	if (n == 0)
+		return;
+	uint16_t sent = rte_eth_tx_burst(w->port_id, w->queue, w->tx, n);
+
+	if (sent < n) {
+		/* The NIC's ring is full: TCP will retransmit what was dropped here. */
+		rte_pktmbuf_free_bulk(w->tx + sent, n - sent);
+	}
+}
+
+void
+fc_client_worker_poll(struct fc_client_worker *w, uint64_t now)
+{
+	struct rte_mbuf *pkts[FC_BURST], *tcp_pkts[FC_BURST];
+	uint16_t n, k = 0;
+	uint32_t phase = __atomic_load_n(&w->ctl.phase, __ATOMIC_ACQUIRE);
+
+	fc_hist_pair_poll(&w->lat);
+	fc_hist_pair_poll(&w->lat_unc);
+	n = rte_eth_rx_burst(w->port_id, w->queue, pkts, FC_BURST);
+	for (uint16_t i = 0; i < n; i++)
+		if (fc_net_input(&w->net, pkts[i], now) == FC_NET_TCP)
+			tcp_pkts[k++] = pkts[i];
+	if (k)
+		fc_tcp_rx_bulk(w->tcp, tcp_pkts, k, now);
+	fc_tcp_process(w->tcp, now);
+
+	if (phase == FC_PHASE_RUN) {
+		manage_conns(w, now);
+		if (w->rp->open_loop)
+			issue_open_loop(w, now);
+		else
+			issue_closed_loop(w, now);
+	} else if (phase >= FC_PHASE_CLOSE && w->close_started == 0) {
+		w->close_started = now;
+		close_all(w);
+	}
+	scan_timeouts(w, now);
+	flush_tx(w);
+	/* Slots, not TCBs: a connection in TIME_WAIT is done as far as the run is concerned. */
+	__atomic_store_n(&w->ctl.open_conns, w->nb_used, __ATOMIC_RELAXED);
+}
+
+int
+fc_client_worker_main(void *arg)
+{
+	struct fc_client_worker *w = arg;
+
+	while (__atomic_load_n(&w->ctl.phase, __ATOMIC_ACQUIRE) != FC_PHASE_EXIT)
+		fc_client_worker_poll(w, fc_now_ns());
+	/* Send the last FINs/RSTs we queued. */
+	flush_tx(w);
+	__atomic_store_n(&w->ctl.exited, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+uint64_t
+fc_client_in_flight(const struct fc_client_worker *w)
+{
+	uint64_t n = 0;
+
+	for (uint32_t s = 0; s < w->nb_slots; s++)
+		n += w->conns[s].q_len;
+	return n;
+}
+
+int
+fc_client_worker_init(struct fc_client_worker *w, const struct fc_run_params *rp,
+		      const struct fc_net_conf *netconf, const struct rte_ether_addr *peer_mac,
+		      int socket)
+{
+	struct fc_tcp_config tc = rp->tcp;
+	int rc;
+
+	w->rp = rp;
+	w->rng = rp->seed ^ (0x51ed2701ull * (w->idx + 1));
+	rc = fc_net_init(&w->net, netconf);
+	if (rc)
+		return rc;
+	tc.pool = netconf->pool;
+	tc.local_mac = netconf->mac;
+	tc.next_hop_mac = *peer_mac;
+	tc.local_ip = rte_be_to_cpu_32(netconf->ip);
+	tc.queue_id = w->queue;
+	w->tcp = fc_tcp_ctx_create(&tc, socket);
+	if (w->tcp == NULL)
+		return -errno;
+	w->nb_slots = rp->max_conns_per_worker ? rp->max_conns_per_worker : 1;
+	w->conns = rte_zmalloc_socket("fc_conns", sizeof(*w->conns) * w->nb_slots, 64, socket);
+	w->ready = rte_zmalloc_socket("fc_ready", sizeof(*w->ready) * w->nb_slots, 64, socket);
+	w->bl_cap = BACKLOG_MAX;
+	w->backlog = rp->open_loop ?
+		rte_zmalloc_socket("fc_backlog", sizeof(*w->backlog) * w->bl_cap, 64, socket) : NULL;
+	/* One spill buffer per connection at worst: heads split across segments are rare. */
+	w->hdr_pool = fc_http_hdr_pool_create(w->nb_slots < 4096 ? w->nb_slots : 4096, 8192);
+	if (w->conns == NULL || w->ready == NULL || w->hdr_pool == NULL ||
+	    (rp->open_loop && w->backlog == NULL))
+		return -ENOMEM;
+	for (uint32_t s = 0; s < w->nb_slots; s++)
+		w->conns[s].w = w;
+	if (fc_hist_pair_init(&w->lat, socket) != 0 || fc_hist_pair_init(&w->lat_unc, socket) != 0)
+		return -ENOMEM;
+	if (rp->open_loop) {
+		struct fc_rate_conf rc2 = {
+			.model = rp->model, .plan = rp->plan, .start_ns = rp->start_ns,
+			.worker = w->idx, .n_workers = rp->nb_workers, .seed = rp->seed + w->idx,
+		};
+		rc = fc_rate_init(&w->sched, &rc2);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+void
+fc_client_worker_fini(struct fc_client_worker *w)
+{
+	/* Requests still due but never written: reported, not counted as sent. */
+	w->backlog_unsent += w->bl_len;
+	w->bl_len = 0;
+	/* Aborts what is left; on_closed counts each request still in flight as a timeout. */
+	__atomic_store_n(&w->ctl.phase, FC_PHASE_EXIT, __ATOMIC_RELEASE);
+	fc_tcp_ctx_free(w->tcp);
+	w->tcp = NULL;
+	fc_net_flush(&w->net);
+	fc_http_hdr_pool_free(w->hdr_pool);
+	rte_free(w->conns);
+	rte_free(w->ready);
+	rte_free(w->backlog);
+	fc_hist_pair_fini(&w->lat);
+	fc_hist_pair_fini(&w->lat_unc);
+}

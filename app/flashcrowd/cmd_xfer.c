@@ -1,0 +1,345 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * `flashcrowd xfer`: a byte-exact bulk transfer over the userspace stack, on the main
+ * lcore, against a real peer. It is how lib/tcp is checked against the Linux stack under
+ * netem faults (tests/integration/test_tcp_interop.sh), and a quick path check on a new NIC.
+ *
+ *   echo     send N bytes of a known pattern to an echo server; verify every byte back
+ *   discard  send N bytes to a discard server; done when all are acknowledged and closed
+ *   get      HTTP GET a path; read the body to the server's close; print its length and
+ *            FNV-1a 64 digest so the caller can compare with the file
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+
+#include "bringup.h"
+#include "cli_util.h"
+#include "clock.h"
+#include "commands.h"
+#include "fc_scenario.h"
+#include "fc_tcp.h"
+
+enum xfer_mode { XFER_ECHO, XFER_DISCARD, XFER_GET };
+
+struct xfer {
+	enum xfer_mode mode;
+	uint64_t total;         /* bytes to send (echo, discard) */
+	uint64_t sent;          /* bytes accepted by the stack */
+	uint64_t rcvd;          /* bytes received */
+	uint64_t mismatch_at;   /* first byte that differed (echo), UINT64_MAX if none */
+	uint64_t fnv;           /* FNV-1a 64 of the received body (get) */
+	bool header_done;       /* get: the response head was skipped */
+	char head[4096];        /* get: the response head */
+	size_t head_len;
+	bool connected, closed, eof;
+	enum fc_tcp_close_reason reason;
+	struct fc_tcp_conn *c;
+	const char *request;
+};
+
+/* The pattern: byte i of the stream is a function of i, so a shift or a hole shows. */
+static inline uint8_t
+pattern(uint64_t i)
+{
+	return (uint8_t)((i * 2654435761u) >> 13);
+}
+
+static void
+pump(struct xfer *x)
+{
+	uint8_t buf[16384];
+
+	if (x->mode == XFER_GET) {
+		if (x->sent == 0 && x->connected) {
+			int n = fc_tcp_send_copy(x->c, x->request, strlen(x->request));
+			if (n > 0)
+				x->sent = (uint64_t)n;
+		}
+		return;
+	}
+	while (x->connected && !x->closed && x->sent < x->total) {
+		uint32_t space = fc_tcp_send_space(x->c);
+		uint64_t n = x->total - x->sent;
+
+		if (space == 0)
+			return;
+		n = n < space ? n : space;
+		n = n < sizeof(buf) ? n : sizeof(buf);
+		for (uint64_t i = 0; i < n; i++)
+			buf[i] = pattern(x->sent + i);
+		int rc = fc_tcp_send_copy(x->c, buf, n);
+		if (rc <= 0)
+			return;
+		x->sent += (uint64_t)rc;
+	}
+	if (x->connected && !x->closed && x->sent == x->total && x->mode == XFER_DISCARD)
+		fc_tcp_shutdown(x->c);
+}
+
+static void
+x_connected(struct fc_tcp_conn *c, void *user)
+{
+	struct xfer *x = user;
+
+	x->c = c;
+	x->connected = true;
+	pump(x);
+}
+
+static void
+x_data(struct fc_tcp_conn *c, void *user, struct rte_mbuf *m)
+{
+	struct xfer *x = user;
+
+	(void)c;
+	for (struct rte_mbuf *s = m; s; s = s->next) {
+		const uint8_t *p = rte_pktmbuf_mtod(s, const uint8_t *);
+		size_t len = s->data_len;
+
+		if (x->mode == XFER_GET && !x->header_done) {
+			/* Keep the head until CRLFCRLF; what follows is body. */
+			while (len && !x->header_done) {
+				if (x->head_len < sizeof(x->head) - 1)
+					x->head[x->head_len++] = (char)*p;
+				p++;
+				len--;
+				if (x->head_len >= 4 && memcmp(x->head + x->head_len - 4, "\r\n\r\n", 4) == 0)
+					x->header_done = true;
+			}
+		}
+		for (size_t i = 0; i < len; i++) {
+			if (x->mode == XFER_ECHO && p[i] != pattern(x->rcvd + i) &&
+			    x->mismatch_at == UINT64_MAX)
+				x->mismatch_at = x->rcvd + i;
+			x->fnv = (x->fnv ^ p[i]) * 0x100000001b3ull;
+		}
+		x->rcvd += len;
+	}
+	rte_pktmbuf_free(m);
+	if (x->mode == XFER_ECHO && x->rcvd >= x->total)
+		fc_tcp_shutdown(x->c);
+}
+
+static void
+x_eof(struct fc_tcp_conn *c, void *user)
+{
+	struct xfer *x = user;
+
+	x->eof = true;
+	fc_tcp_close(c);
+}
+
+static void
+x_writable(struct fc_tcp_conn *c, void *user)
+{
+	(void)c;
+	pump(user);
+}
+
+static void
+x_closed(struct fc_tcp_conn *c, void *user, enum fc_tcp_close_reason reason)
+{
+	struct xfer *x = user;
+
+	(void)c;
+	x->closed = true;
+	x->reason = reason;
+	x->c = NULL;
+}
+
+static const struct fc_tcp_ops xfer_ops = {
+	.on_connected = x_connected, .on_data = x_data, .on_eof = x_eof,
+	.on_writable = x_writable, .on_closed = x_closed,
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: flashcrowd xfer --profile P --iface IF --local-ip A.B.C.D/LEN\n"
+		"           --mode echo|discard|get [--bytes N] [--path /P] [-d TIMEOUT] HOST:PORT\n");
+}
+
+int
+fc_cmd_xfer(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"profile", required_argument, NULL, 'p'}, {"iface", required_argument, NULL, 'i'},
+		{"local-ip", required_argument, NULL, 'l'}, {"gateway", required_argument, NULL, 'g'},
+		{"eal", required_argument, NULL, 'e'}, {"mode", required_argument, NULL, 'm'},
+		{"bytes", required_argument, NULL, 'b'}, {"path", required_argument, NULL, 'P'},
+		{"duration", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct fc_port_opts po = {.lcores = "0", .nb_queues = 1};
+	struct xfer x = {.mode = XFER_ECHO, .total = 1 << 20, .mismatch_at = UINT64_MAX,
+			 .fnv = 0xcbf29ce484222325ull};
+	const char *path = "/";
+	uint64_t limit = 60ull * 1000000000ull;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p': po.profile = optarg; break;
+		case 'i': po.iface = optarg; break;
+		case 'l': po.local_ip = optarg; break;
+		case 'g': po.gateway = optarg; break;
+		case 'e': po.eal = optarg; break;
+		case 'P': path = optarg; break;
+		case 'm':
+			if (strcmp(optarg, "echo") == 0) x.mode = XFER_ECHO;
+			else if (strcmp(optarg, "discard") == 0) x.mode = XFER_DISCARD;
+			else if (strcmp(optarg, "get") == 0) x.mode = XFER_GET;
+			else {
+				fprintf(stderr, "error: --mode: value '%s' is not echo, discard or get\n", optarg);
+				return FC_EXIT_INPUT;
+			}
+			break;
+		case 'b':
+			if (fc_parse_size(optarg, &x.total) != 0 || x.total == 0 || x.total > (1ull << 34)) {
+				fprintf(stderr, "error: --bytes: value '%s' is not a size between 1 and 16Gi\n", optarg);
+				return FC_EXIT_INPUT;
+			}
+			break;
+		case 'd':
+			if (fc_parse_duration(optarg, &limit) != 0 || limit == 0) {
+				fprintf(stderr, "error: -d: value '%s' is not a duration\n", optarg);
+				return FC_EXIT_INPUT;
+			}
+			break;
+		case 'h': usage(stdout); return FC_EXIT_OK;
+		default: usage(stderr); return FC_EXIT_INPUT;
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return FC_EXIT_INPUT;
+	}
+	char host[64];
+	unsigned port = 0;
+	uint32_t ip;
+	if (sscanf(argv[optind], "%63[0-9.]:%u", host, &port) != 2 || port == 0 || port > 65535 ||
+	    fc_ip_parse(host, &ip, NULL) != 0) {
+		fprintf(stderr, "error: target: value '%s' is not A.B.C.D:PORT\n", argv[optind]);
+		return FC_EXIT_INPUT;
+	}
+	uint32_t ipnet;
+	uint8_t plen;
+	/* The traffic-safety rule of run applies here too. */
+	if (fc_parse_cidr("198.18.0.0/15", &ipnet, &plen) == 0 &&
+	    (ip & rte_cpu_to_be_32(~0u << (32 - plen))) != ipnet &&
+	    (rte_be_to_cpu_32(ip) >> 24) != 127) {
+		fprintf(stderr, "error: target: %s is outside the allow-list (198.18.0.0/15, 127.0.0.0/8)\n",
+			host);
+		return FC_EXIT_INPUT;
+	}
+	char request[512];
+	snprintf(request, sizeof(request), "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n",
+		 path, host);
+	x.request = request;
+
+	struct fc_app_port ap;
+	int rc = fc_app_port_up(&po, argv[0], &ap);
+	if (rc != FC_EXIT_OK)
+		return rc;
+	fc_signals_install();
+
+	struct fc_net_ctx net;
+	struct fc_net_conf nc;
+	struct rte_mbuf *pkts[32], *tcpp[32];
+	uint16_t pid = ap.port.port_id;
+	struct rte_ether_addr mac;
+	uint64_t start = fc_now_ns(), now = start;
+	int result = FC_EXIT_RUNTIME;
+
+	fc_app_net_conf(&ap, &nc);
+	fc_net_init(&net, &nc);
+	/* ARP first. */
+	while ((rc = fc_net_resolve(&net, ip, now, &mac)) == -EAGAIN && !fc_stop_requested) {
+		uint16_t n = rte_eth_rx_burst(pid, 0, pkts, 32);
+		for (uint16_t i = 0; i < n; i++)
+			if (fc_net_input(&net, pkts[i], now) != FC_NET_CONSUMED)
+				rte_pktmbuf_free(pkts[i]);
+		n = fc_net_tx_bulk(&net, pkts, 32);
+		uint16_t s = rte_eth_tx_burst(pid, 0, pkts, n);
+		rte_pktmbuf_free_bulk(pkts + s, n - s);
+		now = fc_now_ns();
+	}
+	if (rc != 0) {
+		fprintf(stderr, "error: cannot resolve %s: no ARP reply\n", host);
+		fc_app_port_down(&ap);
+		return FC_EXIT_RUNTIME;
+	}
+	struct fc_tcp_config tc = {
+		.pool = ap.port.pool, .local_mac = ap.port.mac, .next_hop_mac = mac,
+		.local_ip = rte_be_to_cpu_32(ap.ip), .max_conns = 16, .rcv_wnd = 256 * 1024,
+		.rto_min_ns = 20000000ull, .rto_init_ns = 200000000ull,
+		.tx_cksum_offload = ap.port.caps.tx_cksum,
+	};
+	struct fc_tcp_ctx *tcp = fc_tcp_ctx_create(&tc, ap.port.socket);
+	if (tcp == NULL) {
+		fprintf(stderr, "error: tcp context: %s\n", strerror(errno));
+		fc_app_port_down(&ap);
+		return FC_EXIT_RUNTIME;
+	}
+	x.c = fc_tcp_connect(tcp, rte_be_to_cpu_32(ip), (uint16_t)port, &xfer_ops, &x, now);
+	while (x.c != NULL && !x.closed && !fc_stop_requested && now - start < limit) {
+		uint16_t n = rte_eth_rx_burst(pid, 0, pkts, 32), k = 0;
+
+		for (uint16_t i = 0; i < n; i++)
+			if (fc_net_input(&net, pkts[i], now) == FC_NET_TCP)
+				tcpp[k++] = pkts[i];
+		if (k)
+			fc_tcp_rx_bulk(tcp, tcpp, k, now);
+		fc_tcp_process(tcp, now);
+		pump(&x);
+		n = fc_net_tx_bulk(&net, pkts, 32);
+		n += fc_tcp_tx_bulk(tcp, pkts + n, (uint16_t)(32 - n));
+		uint16_t s = rte_eth_tx_burst(pid, 0, pkts, n);
+		rte_pktmbuf_free_bulk(pkts + s, n - s);
+		now = fc_now_ns();
+	}
+	double secs = (now - start) / 1e9;
+	const struct fc_tcp_counters *tcn = fc_tcp_counters(tcp);
+	static const char *const reasons[] = {"normal", "reset", "timeout", "aborted"};
+
+	printf("xfer: mode %s, sent %lu, received %lu bytes in %.2f s, close %s\n",
+	       x.mode == XFER_ECHO ? "echo" : x.mode == XFER_DISCARD ? "discard" : "get",
+	       (unsigned long)x.sent, (unsigned long)x.rcvd, secs,
+	       x.closed ? reasons[x.reason] : "not closed");
+	printf("tcp: retransmits %lu, fast_retransmits %lu, rto_fired %lu, dupacks %lu, "
+	       "ooo_segs %lu, dup_segs %lu, cksum_errors %lu\n",
+	       (unsigned long)tcn->retransmits, (unsigned long)tcn->fast_retransmits,
+	       (unsigned long)tcn->rto_fired, (unsigned long)tcn->dupacks,
+	       (unsigned long)tcn->ooo_segs, (unsigned long)tcn->dup_segs,
+	       (unsigned long)tcn->cksum_errors);
+	switch (x.mode) {
+	case XFER_ECHO:
+		if (x.rcvd == x.total && x.mismatch_at == UINT64_MAX && x.closed)
+			result = FC_EXIT_OK;
+		printf("echo: %s\n", result == FC_EXIT_OK ? "byte-exact" :
+		       x.mismatch_at != UINT64_MAX ? "MISMATCH" : "INCOMPLETE");
+		break;
+	case XFER_DISCARD:
+		if (x.sent == x.total && x.closed && x.reason == FC_TCP_CLOSE_NORMAL)
+			result = FC_EXIT_OK;
+		printf("discard: %s\n", result == FC_EXIT_OK ? "all acknowledged, closed" : "INCOMPLETE");
+		break;
+	case XFER_GET:
+		printf("get: body %lu bytes fnv1a64 %016lx\n",
+		       (unsigned long)(x.rcvd), (unsigned long)x.fnv);
+		if (x.header_done && x.closed && x.reason == FC_TCP_CLOSE_NORMAL)
+			result = FC_EXIT_OK;
+		break;
+	}
+	fc_tcp_ctx_free(tcp);
+	fc_net_flush(&net);
+	fc_app_port_down(&ap);
+	return result;
+}

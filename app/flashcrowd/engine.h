@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The load engine: what `run` hands to its workers, the per-lcore worker state and the
+ * control words between the control core and the workers.
+ *
+ * Threading model. Each worker lcore owns one RX/TX queue pair, one lib/net context, one
+ * lib/tcp context and its connections; nothing on the hot path is shared or locked. The
+ * control core (EAL main lcore) writes exactly two words per worker, `phase` and
+ * `target_conns`, and reads the workers' counters (relaxed loads of single-writer words)
+ * and latency histograms (the lib/hist epoch flip). The open-loop schedule is computed by
+ * each worker from the shared, read-only rate plan (its 1/N share, phase-shifted), so rate
+ * changes need no message at all and hold to the nanosecond.
+ */
+#ifndef FC_APP_ENGINE_H
+#define FC_APP_ENGINE_H
+
+#include <stdalign.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+
+#include "fc_hist.h"
+#include "fc_http.h"
+#include "fc_net.h"
+#include "fc_rate.h"
+#include "fc_stats.h"
+#include "fc_tcp.h"
+
+#define FC_PIPE_MAX 16          /**< most requests in flight on one connection */
+#define FC_BURST 32             /**< rx/tx burst size */
+
+/** Run phases, written by the control core, read by workers. */
+enum fc_phase {
+	FC_PHASE_RUN = 0,       /**< connect up to target_conns and send requests */
+	FC_PHASE_DRAIN,         /**< send nothing new; wait for answers in flight */
+	FC_PHASE_CLOSE,         /**< close every connection (FIN; the control core bounds it) */
+	FC_PHASE_EXIT,          /**< leave the loop now; what is still open is aborted */
+};
+
+/** Everything a client worker needs to know about the run (read-only during the run). */
+struct fc_run_params {
+	uint32_t target_ip;             /**< server, host order */
+	uint16_t target_port;           /**< server port */
+	const struct fc_http_mix *mix;  /**< request templates */
+	bool open_loop;                 /**< wrk2 mode (rate schedule) vs closed loop (wrk) */
+	enum fc_rate_model model;       /**< constant or Poisson arrivals */
+	const struct fc_rate_plan *plan;/**< rate and connections over time */
+	uint64_t start_ns;              /**< t = 0 of the plan on the TSC-ns clock */
+	uint32_t nb_workers;            /**< client workers sharing the plan */
+	uint32_t max_conns_per_worker;  /**< connection slots per worker */
+	uint32_t pipeline;              /**< requests in flight per connection (1 = none) */
+	bool close_mode;                /**< one request per connection (CPS) */
+	uint64_t think_ns;              /**< closed loop: pause after each response */
+	uint64_t connect_timeout_ns;    /**< SYN to ESTABLISHED */
+	uint64_t request_timeout_ns;    /**< request sent to response complete */
+	uint64_t max_requests;          /**< stop issuing after this many per worker (0 = no limit) */
+	uint64_t seed;                  /**< PRNG seed (mix choice, Poisson) */
+	struct fc_tcp_config tcp;       /**< template for each worker's TCP context */
+};
+
+struct fc_client_worker;
+
+/** One client connection slot. */
+struct fc_client_conn {
+	struct fc_tcp_conn *tcp;                /**< NULL when the slot is free */
+	struct fc_client_worker *w;             /**< owner */
+	struct fc_http_client_parser parser;    /**< response stream state */
+	uint64_t intended[FC_PIPE_MAX];         /**< in-flight FIFO: intended send time */
+	uint64_t sent_at[FC_PIPE_MAX];          /**< in-flight FIFO: actual send time */
+	uint64_t opened_at;                     /**< connect() time, for the connect timeout */
+	uint64_t not_before;                    /**< think time / reconnect back-off */
+	uint8_t q_head;                         /**< FIFO head */
+	uint8_t q_len;                          /**< requests in flight */
+	uint8_t state;                          /**< enum conn_state (client.c) */
+	bool in_ready;                          /**< on the ready stack */
+	bool closing;                           /**< close requested: send nothing more */
+};
+
+/** Per-worker control words: each on its own cache line, one writer each. */
+struct fc_worker_ctl {
+	alignas(64) uint32_t phase;             /**< written by control: enum fc_phase */
+	uint32_t target_conns;                  /**< written by control: connections wanted */
+	alignas(64) uint32_t exited;            /**< written by worker: loop left */
+	uint32_t open_conns;                    /**< written by worker: TCBs in use */
+};
+
+/** A client worker lcore. */
+struct fc_client_worker {
+	unsigned idx;                           /**< 0..nb_workers-1 */
+	unsigned lcore;                         /**< EAL lcore id */
+	uint16_t port_id;                       /**< port */
+	uint16_t queue;                         /**< its queue pair */
+	const struct fc_run_params *rp;         /**< run parameters */
+	struct fc_worker_ctl ctl;               /**< control words */
+	struct fc_stats_core stats;             /**< counters (single writer: this worker) */
+	struct fc_hist_pair lat;                /**< latency (corrected in open loop) */
+	struct fc_hist_pair lat_unc;            /**< open loop: from the actual send */
+	struct fc_net_ctx net;                  /**< L2/L3 */
+	struct fc_tcp_ctx *tcp;                 /**< L4 */
+	struct fc_http_hdr_pool *hdr_pool;      /**< spill buffers for split response heads */
+	struct fc_rate_sched sched;             /**< open-loop schedule */
+	struct fc_client_conn *conns;           /**< connection slots */
+	uint32_t nb_slots;                      /**< slots allocated */
+	uint32_t nb_used;                       /**< slots with a TCP connection */
+	uint32_t *ready;                        /**< stack of slots that can take a request */
+	uint32_t nb_ready;                      /**< entries on the stack */
+	uint64_t *backlog;                      /**< open loop: intended times waiting for a connection */
+	uint32_t bl_head;                       /**< ring head */
+	uint32_t bl_len;                        /**< ring length */
+	uint32_t bl_cap;                        /**< ring capacity (power of two) */
+	uint64_t backlog_unsent;                /**< due requests never sent (run ended, backlog full) */
+	uint64_t issued;                        /**< requests issued (max_requests) */
+	uint32_t scan_pos;                      /**< timeout scan cursor */
+	uint32_t next_free_hint;                /**< slot search cursor */
+	uint64_t rng;                           /**< PRNG for the mix */
+	uint64_t close_started;                 /**< CLOSE phase: when connections were closed */
+	struct rte_mbuf *tx[FC_BURST * 4];      /**< frames gathered for tx_burst */
+};
+
+/**
+ * Allocate and initialise a client worker's contexts (on @p socket).
+ * @return 0, -ENOMEM, -EINVAL
+ */
+int fc_client_worker_init(struct fc_client_worker *w, const struct fc_run_params *rp,
+			  const struct fc_net_conf *netconf, const struct rte_ether_addr *peer_mac,
+			  int socket);
+
+/** The worker loop; runs until phase EXIT. lcore function signature. */
+int fc_client_worker_main(void *arg);
+
+/** One loop pass (the health check drives it from the main lcore). */
+void fc_client_worker_poll(struct fc_client_worker *w, uint64_t now);
+
+/** Abort what is left, count it, free the contexts. Call after the loop has ended. */
+void fc_client_worker_fini(struct fc_client_worker *w);
+
+/** Requests in flight on the worker's connections. */
+uint64_t fc_client_in_flight(const struct fc_client_worker *w);
+
+#endif

@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+
+#include "cli_util.h"
+#include "clock.h"
+#include "fc_http.h"
+#include "pair.h"
+
+#ifndef FC_SOURCE_DRIVERS_CFG
+#define FC_SOURCE_DRIVERS_CFG ""
+#endif
+#ifndef FC_INSTALLED_DRIVERS_CFG
+#define FC_INSTALLED_DRIVERS_CFG "/usr/local/share/flashcrowd/drivers_cfg"
+#endif
+
+const char *
+fc_drivers_cfg_dir(void)
+{
+	const char *env = getenv("FC_DRIVERS_CFG");
+	struct stat sb;
+
+	if (env && *env)
+		return env;
+	if (FC_SOURCE_DRIVERS_CFG[0] && stat(FC_SOURCE_DRIVERS_CFG, &sb) == 0)
+		return FC_SOURCE_DRIVERS_CFG;
+	return FC_INSTALLED_DRIVERS_CFG;
+}
+
+int
+fc_lcore_map(unsigned nb_workers, char *out, size_t len)
+{
+	cpu_set_t set;
+	int cpus[CPU_SETSIZE], n = 0;
+	size_t o = 0;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+		for (int c = 0; c < CPU_SETSIZE; c++)
+			if (CPU_ISSET(c, &set))
+				cpus[n++] = c;
+	}
+	if (n == 0)
+		cpus[n++] = 0;
+	for (unsigned l = 0; l <= nb_workers; l++) {
+		/* Control on cpus[0]; worker k on cpus[1], cpus[2], ..., then cpus[0], round robin. */
+		int cpu = l == 0 ? cpus[0] : cpus[l % (unsigned)n];
+
+		int w = snprintf(out + o, len - o, "%s%u@%d", l ? "," : "", l, cpu);
+		if (w < 0 || (size_t)w >= len - o)
+			return -ENOSPC;
+		o += (size_t)w;
+	}
+	return 0;
+}
+
+static int
+load_profile(struct fc_pair *p, const char *path)
+{
+	char err[512];
+
+	if (fc_profile_load(path, &p->profile, err, sizeof(err)) != 0) {
+		fprintf(stderr, "error: %s\n", err);
+		return FC_EXIT_INPUT;
+	}
+	return FC_EXIT_OK;
+}
+
+/* The embedded responder: a 12-byte body, about 100 bytes on the wire per response. */
+static struct fc_http_server *
+embedded_http(void)
+{
+	static const struct fc_http_route_spec route = {
+		.path = "*", .status = 200, .body = "hello world\n", .body_len = 12,
+	};
+	char err[256];
+	struct fc_http_server *srv = fc_http_server_create(&route, 1, err, sizeof(err));
+
+	if (srv == NULL)
+		fprintf(stderr, "error: embedded server: %s\n", err);
+	return srv;
+}
+
+static int
+start_servers(struct fc_pair *p, const struct fc_pair_opts *o)
+{
+	struct fc_net_conf nc = {
+		.mac = p->server.mac, .ip = o->target_ip, .prefix_len = p->prefix_len,
+		.pool = p->server.pool,
+	};
+	struct fc_tcp_config tc = {
+		.max_conns = o->server_max_conns, .rto_min_ns = 10000000ull,
+		.rto_init_ns = 200000000ull,
+	};
+
+	p->http = embedded_http();
+	p->servers = rte_zmalloc("fc_servers", sizeof(*p->servers) * p->nb_servers, 64);
+	if (p->http == NULL || p->servers == NULL) {
+		fprintf(stderr, "error: embedded server: out of memory\n");
+		return FC_EXIT_RUNTIME;
+	}
+	for (unsigned i = 0; i < p->nb_servers; i++) {
+		struct fc_server_worker *w = &p->servers[i];
+		unsigned lcore = p->nb_clients + 1 + i;
+
+		w->idx = i;
+		w->lcore = lcore;
+		w->port_id = p->server.port_id;
+		w->queue = (uint16_t)i;
+		w->listen_port = 80;
+		int rc = fc_server_worker_init(w, p->http, &tc, &nc, &p->client.mac,
+					       o->server_max_conns, (int)rte_lcore_to_socket_id(lcore));
+		if (rc != 0) {
+			fprintf(stderr, "error: embedded server worker %u: %s\n", i, strerror(-rc));
+			return FC_EXIT_RUNTIME;
+		}
+	}
+	for (unsigned i = 0; i < p->nb_servers; i++)
+		rte_eal_remote_launch(fc_server_worker_main, &p->servers[i], p->servers[i].lcore);
+	return FC_EXIT_OK;
+}
+
+int
+fc_pair_up(struct fc_pair *p, const struct fc_pair_opts *o)
+{
+	char lcores[1024], err[1024], path[512];
+	unsigned nb_workers;
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	p->embedded = o->embedded;
+	p->nb_clients = o->nb_clients;
+	p->nb_servers = o->embedded ? o->nb_clients : 0;
+	nb_workers = p->nb_clients + p->nb_servers;
+	if (nb_workers + 1 > RTE_MAX_LCORE || p->nb_clients > FC_MAX_WORKERS) {
+		fprintf(stderr, "error: cores: %u workers is above the limit %d\n", nb_workers,
+			FC_MAX_WORKERS);
+		return FC_EXIT_INPUT;
+	}
+	if (o->embedded)
+		snprintf(path, sizeof(path), "%s/ring.json", fc_drivers_cfg_dir());
+	else
+		snprintf(path, sizeof(path), "%s", o->profile);
+	rc = load_profile(p, path);
+	if (rc != FC_EXIT_OK)
+		return rc;
+	if (o->embedded && p->profile.kind != FC_PORT_RING) {
+		fprintf(stderr, "error: %s: the embedded pair needs a ring profile\n", path);
+		return FC_EXIT_INPUT;
+	}
+	if (!o->embedded && p->profile.kind == FC_PORT_RING) {
+		/* --profile drivers_cfg/ring.json means the embedded pair. */
+		p->embedded = true;
+		p->nb_servers = p->nb_clients;
+		nb_workers = p->nb_clients * 2;
+	}
+	if (!p->embedded && o->iface == NULL) {
+		fprintf(stderr, "error: --iface: missing; profile %s needs an interface\n", path);
+		return FC_EXIT_INPUT;
+	}
+	if (!p->embedded && o->local_ip == 0) {
+		fprintf(stderr, "error: --local-ip: missing (the appliance's own address, A.B.C.D/LEN)\n");
+		return FC_EXIT_INPUT;
+	}
+	p->local_ip = o->local_ip ? o->local_ip : RTE_BE32(RTE_IPV4(198, 18, 0, 1));
+	p->prefix_len = o->local_ip ? o->local_prefix : 15;
+	p->gateway = o->gateway;
+	if (fc_lcore_map(nb_workers, lcores, sizeof(lcores)) != 0)
+		return FC_EXIT_INPUT;
+
+	struct fc_platform_opts po = {
+		.prog = o->prog, .iface = o->iface, .eal_override = o->eal, .lcores = lcores,
+		.nb_queues = (uint16_t)p->nb_clients, .quiet = true,
+	};
+	rc = fc_platform_eal_init(&p->profile, &po, err, sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "error: %s\n", err);
+		return rc == -EINVAL ? FC_EXIT_INPUT : FC_EXIT_RUNTIME;
+	}
+	p->eal_up = true;
+	fc_clock_init();
+	if (rte_lcore_count() < nb_workers + 1) {
+		fprintf(stderr, "error: EAL gave %u lcores, %u needed (1 control + %u workers); "
+			"check --eal\n", rte_lcore_count(), nb_workers + 1, nb_workers);
+		return FC_EXIT_INPUT;
+	}
+	for (unsigned i = 0; i < p->nb_clients; i++)
+		p->client_lcores[i] = 1 + i;
+
+	if (p->embedded) {
+		uint16_t a, b;
+
+		rc = fc_ring_pair_create("fcpair", (uint16_t)p->nb_clients, (int)rte_socket_id(), &a, &b);
+		if (rc == 0)
+			rc = fc_port_setup(&p->profile, a, (uint16_t)p->nb_clients, &p->client, err,
+					   sizeof(err));
+		if (rc == 0)
+			rc = fc_port_setup(&p->profile, b, (uint16_t)p->nb_clients, &p->server, err,
+					   sizeof(err));
+		if (rc != 0) {
+			fprintf(stderr, "error: embedded pair: %s\n", rc == -ENOMEM && !err[0] ?
+				"out of memory (raise -m in drivers_cfg/ring.json)" : err);
+			return FC_EXIT_RUNTIME;
+		}
+		p->client_port = a;
+		return start_servers(p, o);
+	}
+
+	uint16_t port_id;
+	if (fc_platform_find_port(&p->profile, o->iface, &port_id) != 0) {
+		fprintf(stderr, "error: profile %s: no DPDK port for '%s'\n", path, o->iface);
+		return FC_EXIT_RUNTIME;
+	}
+	rc = fc_port_setup(&p->profile, port_id, (uint16_t)p->nb_clients, &p->client, err,
+			   sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "error: %s\n", err);
+		return rc == -EINVAL ? FC_EXIT_INPUT : FC_EXIT_RUNTIME;
+	}
+	p->client_port = port_id;
+	fc_platform_check_numa(&p->client, stderr);
+	return FC_EXIT_OK;
+}
+
+void
+fc_pair_net_conf(const struct fc_pair *p, struct fc_net_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->mac = p->client.mac;
+	c->ip = p->local_ip;
+	c->prefix_len = p->prefix_len;
+	c->gateway = p->gateway;
+	c->pool = p->client.pool;
+	c->tx_ip_cksum_offload = p->client.caps.tx_cksum;
+	c->rx_cksum_offload = p->client.caps.rx_cksum;
+}
+
+void
+fc_pair_print_server(const struct fc_pair *p, FILE *f)
+{
+	uint64_t req = 0, acc = 0, rx = 0, unknown = 0, syn_drops = 0, net_drop = 0, cks = 0;
+
+	for (unsigned i = 0; i < p->nb_servers && p->servers; i++) {
+		const struct fc_server_worker *w = &p->servers[i];
+		const struct fc_tcp_counters *t = fc_tcp_counters(w->tcp);
+
+		req += w->http_stats.requests;
+		acc += w->stats.accepts;
+		rx += w->net.stats.rx_frames;
+		net_drop += w->net.stats.rx_not_ours + w->net.stats.rx_bad_ip + w->net.stats.rx_runt +
+			    w->net.stats.rx_other_proto;
+		unknown += t->unknown_flow;
+		syn_drops += t->syn_drops;
+		cks += t->cksum_errors + w->net.stats.rx_bad_cksum;
+	}
+	fprintf(f, "  embedded server: %lu requests, %lu accepts, %lu frames in (%lu dropped by "
+		"L2/L3, %lu checksum errors), %lu segments for unknown flows, %lu SYNs dropped\n",
+		(unsigned long)req, (unsigned long)acc, (unsigned long)rx, (unsigned long)net_drop,
+		(unsigned long)cks, (unsigned long)unknown, (unsigned long)syn_drops);
+}
+
+void
+fc_pair_down(struct fc_pair *p)
+{
+	if (p->servers) {
+		for (unsigned i = 0; i < p->nb_servers; i++)
+			__atomic_store_n(&p->servers[i].ctl.phase, FC_PHASE_EXIT, __ATOMIC_RELEASE);
+		for (unsigned i = 0; i < p->nb_servers; i++) {
+			rte_eal_wait_lcore(p->servers[i].lcore);
+			fc_server_worker_fini(&p->servers[i]);
+		}
+		rte_free(p->servers);
+		p->servers = NULL;
+	}
+	if (p->http) {
+		fc_http_server_free(p->http);
+		p->http = NULL;
+	}
+	fc_port_close(&p->client);
+	fc_port_close(&p->server);
+	if (p->eal_up)
+		rte_eal_cleanup();
+	p->eal_up = false;
+}

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Bring-up for `run`: either a port from a drivers_cfg profile, or the embedded pair: two
+ * in-process ports joined by rings (queue i to queue i), client workers on one side and
+ * server workers running our own HTTP responder on the other. Also picks the lcore layout.
+ */
+#ifndef FC_APP_PAIR_H
+#define FC_APP_PAIR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "fc_net.h"
+#include "fc_platform.h"
+#include "server.h"
+
+#define FC_MAX_WORKERS 64
+
+struct fc_pair_opts {
+	const char *prog;               /**< argv[0] */
+	bool embedded;                  /**< the in-process pair */
+	const char *profile;            /**< drivers_cfg profile (port mode) */
+	const char *iface;              /**< --iface */
+	uint32_t local_ip;              /**< network order; 0 = default (198.18.0.1 embedded) */
+	uint8_t local_prefix;           /**< prefix length */
+	uint32_t gateway;               /**< network order, 0 = none */
+	const char *eal;                /**< --eal override */
+	unsigned nb_clients;            /**< client workers (queue pairs) */
+	uint32_t target_ip;             /**< network order: the embedded server's address */
+	uint32_t server_max_conns;      /**< TCBs per server worker */
+};
+
+struct fc_pair {
+	bool embedded;                          /**< in-process pair */
+	bool eal_up;                            /**< EAL initialised */
+	struct fc_profile profile;              /**< client port profile */
+	struct fc_port client;                  /**< client port */
+	struct fc_port server;                  /**< embedded server port */
+	uint16_t client_port;                   /**< client port id */
+	uint32_t local_ip;                      /**< network order */
+	uint8_t prefix_len;                     /**< our prefix */
+	uint32_t gateway;                       /**< network order */
+	unsigned nb_clients;                    /**< client workers */
+	unsigned client_lcores[FC_MAX_WORKERS]; /**< their lcores */
+	unsigned nb_servers;                    /**< embedded server workers */
+	struct fc_server_worker *servers;       /**< embedded server workers (launched) */
+	struct fc_http_server *http;            /**< embedded responder */
+};
+
+/** @return FC_EXIT_OK, FC_EXIT_INPUT or FC_EXIT_RUNTIME (message printed). */
+int fc_pair_up(struct fc_pair *p, const struct fc_pair_opts *o);
+
+/** Net configuration of the client side. */
+void fc_pair_net_conf(const struct fc_pair *p, struct fc_net_conf *c);
+
+/** One line of embedded-server counters (requests, connections, TCP drops). */
+void fc_pair_print_server(const struct fc_pair *p, FILE *f);
+
+/** Stop embedded servers, close ports, release EAL. Safe on a partial bring-up. */
+void fc_pair_down(struct fc_pair *p);
+
+/**
+ * Build the EAL --lcores map: lcore 0 (control) on the first allowed CPU, workers on the
+ * other CPUs first, then sharing. The control core sleeps between ticks, so sharing its CPU
+ * costs a worker little. Writes e.g. "0@0,1@1,2@0".
+ * @return 0, or -ENOSPC
+ */
+int fc_lcore_map(unsigned nb_workers, char *out, size_t len);
+
+/** The drivers_cfg folder: $FC_DRIVERS_CFG, else the source tree's, else the installed one. */
+const char *fc_drivers_cfg_dir(void);
+
+#endif

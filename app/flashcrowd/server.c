@@ -1,0 +1,317 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The HTTP server worker: lib/tcp in passive open, lib/http's responder for routes and
+ * pre-rendered responses. Each connection keeps a small FIFO of replies so pipelined
+ * requests are answered in order, a reply larger than the send buffer continues when TCP
+ * says it is writable, and an injected delay holds a reply (and those behind it) until due.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_malloc.h>
+
+#include "clock.h"
+#include "fc_http.h"
+#include "server.h"
+
+#define REPLY_QUEUE 64  /* the client parser allows 64 in flight; so do we */
+
+struct srv_reply {
+	const char *data;
+	uint32_t len;
+	uint32_t off;           /* bytes already handed to TCP */
+	uint64_t due_ns;        /* not before (delay injection) */
+	uint64_t req_done_ns;   /* request completed: service time starts */
+	bool close;
+};
+
+struct srv_conn {
+	struct fc_tcp_conn *tcp;
+	struct fc_server_worker *w;
+	struct fc_http_server_conn http;
+	struct srv_reply q[REPLY_QUEUE];
+	uint8_t q_head, q_len;
+	bool in_active;
+	bool closing;           /* read no more requests: a close reply was queued, or EOF */
+	bool fin_after;         /* the client sent FIN: close once the queue is empty */
+};
+
+static void
+active_push(struct fc_server_worker *w, struct srv_conn *sc)
+{
+	if (!sc->in_active) {
+		sc->in_active = true;
+		w->active[w->nb_active++] = (uint32_t)(sc - w->conns);
+	}
+}
+
+/* Hand due replies to TCP in order; true when the queue is empty. */
+static bool
+flush_replies(struct fc_server_worker *w, struct srv_conn *sc, uint64_t now)
+{
+	while (sc->q_len && sc->tcp) {
+		struct srv_reply *r = &sc->q[sc->q_head];
+
+		if (now < r->due_ns)
+			return false;
+		while (r->off < r->len) {
+			int n = fc_tcp_send_copy(sc->tcp, r->data + r->off, r->len - r->off);
+
+			if (n <= 0) {
+				FC_STATS_INC(&w->stats, send_blocked);
+				return false; /* on_writable brings us back */
+			}
+			r->off += (uint32_t)n;
+		}
+		fc_hist_record(fc_hist_pair_poll(&w->service), now - r->req_done_ns);
+		sc->q_head = (uint8_t)((sc->q_head + 1) % REPLY_QUEUE);
+		sc->q_len--;
+		if (r->close) {
+			fc_tcp_close(sc->tcp);
+			return true;
+		}
+	}
+	if (sc->fin_after && sc->tcp)
+		fc_tcp_close(sc->tcp);
+	return true;
+}
+
+static void
+s_connected(struct fc_tcp_conn *c, void *user)
+{
+	struct fc_server_worker *w = user;
+
+	if (w->nb_free == 0) {
+		FC_STATS_INC(&w->stats, slots_full);
+		fc_tcp_conn_set_user(c, NULL, NULL);
+		fc_tcp_abort(c);
+		return;
+	}
+	struct srv_conn *sc = &w->conns[w->free_slots[--w->nb_free]];
+
+	sc->tcp = c;
+	sc->q_head = sc->q_len = 0;
+	sc->closing = false;
+	sc->fin_after = false;
+	fc_http_server_conn_init(&sc->http, w->hdr_pool, &w->http_stats, (uint64_t)(uintptr_t)c);
+	fc_tcp_conn_set_user(c, NULL, sc);
+	FC_STATS_INC(&w->stats, accepts);
+}
+
+static void
+s_data(struct fc_tcp_conn *c, void *user, struct rte_mbuf *m)
+{
+	struct srv_conn *sc = user;
+	struct fc_server_worker *w;
+	uint64_t now;
+
+	if (sc == NULL || sc->closing) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	w = sc->w;
+	now = fc_now_ns();
+	for (struct rte_mbuf *seg = m; seg && !sc->closing; seg = seg->next) {
+		const char *p = rte_pktmbuf_mtod(seg, const char *);
+		size_t len = seg->data_len;
+
+		while (len > 0) {
+			struct fc_http_server_reply rep = {0};
+			int64_t n = fc_http_server_feed(w->http, &sc->http, p, len, &rep);
+
+			if (n < 0) {
+				/* Closing already, or no spill buffer: nothing more to read here. */
+				if (n == -ENOBUFS)
+					fc_tcp_abort(c);
+				sc->closing = true;
+				break;
+			}
+			if (rep.ready) {
+				if (sc->q_len == REPLY_QUEUE) {
+					FC_STATS_INC(&w->stats, replies_dropped);
+					rte_pktmbuf_free(m);
+					fc_tcp_abort(c);
+					return;
+				}
+				struct srv_reply *r = &sc->q[(sc->q_head + sc->q_len++) % REPLY_QUEUE];
+
+				r->data = rep.data;
+				r->len = (uint32_t)rep.len;
+				r->off = 0;
+				r->req_done_ns = now;
+				r->due_ns = now + rep.delay_ns;
+				r->close = rep.close;
+				if (rep.delay_ns)
+					FC_STATS_INC(&w->stats, delayed);
+				if (rep.close)
+					sc->closing = true;
+			}
+			p += n;
+			len -= (size_t)n;
+		}
+	}
+	rte_pktmbuf_free(m);
+	if (sc->tcp && !flush_replies(w, sc, now))
+		active_push(w, sc);
+}
+
+static void
+s_writable(struct fc_tcp_conn *c, void *user)
+{
+	struct srv_conn *sc = user;
+
+	(void)c;
+	if (sc && !flush_replies(sc->w, sc, fc_now_ns()))
+		active_push(sc->w, sc);
+}
+
+static void
+s_eof(struct fc_tcp_conn *c, void *user)
+{
+	struct srv_conn *sc = user;
+
+	if (sc == NULL) {
+		fc_tcp_close(c);
+		return;
+	}
+	/* The client sends nothing more: answer what it asked, then FIN after the data. */
+	sc->closing = true;
+	sc->fin_after = true;
+	if (flush_replies(sc->w, sc, fc_now_ns()) == false)
+		active_push(sc->w, sc);
+}
+
+static void
+s_closed(struct fc_tcp_conn *c, void *user, enum fc_tcp_close_reason reason)
+{
+	struct srv_conn *sc = user;
+
+	(void)c;
+	(void)reason;
+	if (sc == NULL)
+		return;
+	fc_http_server_conn_release(&sc->http);
+	sc->tcp = NULL;
+	sc->q_len = 0;
+	sc->w->free_slots[sc->w->nb_free++] = (uint32_t)(sc - sc->w->conns);
+}
+
+static const struct fc_tcp_ops server_ops = {
+	.on_connected = s_connected,
+	.on_data = s_data,
+	.on_writable = s_writable,
+	.on_eof = s_eof,
+	.on_closed = s_closed,
+};
+
+static void
+service_active(struct fc_server_worker *w, uint64_t now)
+{
+	uint32_t n = w->nb_active;
+
+	w->nb_active = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		struct srv_conn *sc = &w->conns[w->active[i]];
+
+		sc->in_active = false;
+		if (sc->tcp && sc->q_len && !flush_replies(w, sc, now))
+			active_push(w, sc);
+	}
+}
+
+static void
+flush_tx(struct fc_server_worker *w)
+{
+	uint16_t n = fc_net_tx_bulk(&w->net, w->tx, FC_BURST);
+
+	n += fc_tcp_tx_bulk(w->tcp, w->tx + n, (uint16_t)(RTE_DIM(w->tx) - n));
+	if (n == 0)
+		return;
+	uint16_t sent = rte_eth_tx_burst(w->port_id, w->queue, w->tx, n);
+
+	if (sent < n)
+		rte_pktmbuf_free_bulk(w->tx + sent, n - sent);
+}
+
+void
+fc_server_worker_poll(struct fc_server_worker *w, uint64_t now)
+{
+	struct rte_mbuf *pkts[FC_BURST], *tcp_pkts[FC_BURST];
+	uint16_t n, k = 0;
+
+	fc_hist_pair_poll(&w->service);
+	n = rte_eth_rx_burst(w->port_id, w->queue, pkts, FC_BURST);
+	for (uint16_t i = 0; i < n; i++)
+		if (fc_net_input(&w->net, pkts[i], now) == FC_NET_TCP)
+			tcp_pkts[k++] = pkts[i];
+	if (k)
+		fc_tcp_rx_bulk(w->tcp, tcp_pkts, k, now);
+	fc_tcp_process(w->tcp, now);
+	if (w->nb_active)
+		service_active(w, now);
+	flush_tx(w);
+}
+
+int
+fc_server_worker_main(void *arg)
+{
+	struct fc_server_worker *w = arg;
+
+	while (__atomic_load_n(&w->ctl.phase, __ATOMIC_ACQUIRE) != FC_PHASE_EXIT)
+		fc_server_worker_poll(w, fc_now_ns());
+	flush_tx(w);
+	__atomic_store_n(&w->ctl.exited, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+int
+fc_server_worker_init(struct fc_server_worker *w, const struct fc_http_server *http,
+		      const struct fc_tcp_config *tcp_tmpl, const struct fc_net_conf *netconf,
+		      const struct rte_ether_addr *peer_mac, uint32_t max_conns, int socket)
+{
+	struct fc_tcp_config tc = *tcp_tmpl;
+	int rc;
+
+	w->http = http;
+	rc = fc_net_init(&w->net, netconf);
+	if (rc)
+		return rc;
+	tc.pool = netconf->pool;
+	tc.local_mac = netconf->mac;
+	tc.next_hop_mac = *peer_mac;
+	tc.local_ip = rte_be_to_cpu_32(netconf->ip);
+	tc.max_conns = max_conns;
+	tc.tx_cksum_offload = netconf->tx_ip_cksum_offload;
+	w->tcp = fc_tcp_ctx_create(&tc, socket);
+	if (w->tcp == NULL)
+		return -errno;
+	w->nb_slots = max_conns;
+	w->conns = rte_zmalloc_socket("fc_srv_conns", sizeof(*w->conns) * max_conns, 64, socket);
+	w->free_slots = rte_malloc_socket("fc_srv_free", sizeof(uint32_t) * max_conns, 64, socket);
+	w->active = rte_malloc_socket("fc_srv_active", sizeof(uint32_t) * max_conns, 64, socket);
+	w->hdr_pool = fc_http_hdr_pool_create(max_conns < 4096 ? max_conns : 4096, 8192);
+	if (w->conns == NULL || w->free_slots == NULL || w->active == NULL || w->hdr_pool == NULL)
+		return -ENOMEM;
+	for (uint32_t s = 0; s < max_conns; s++) {
+		w->conns[s].w = w;
+		w->free_slots[s] = max_conns - 1 - s;
+	}
+	w->nb_free = max_conns;
+	if (fc_hist_pair_init(&w->service, socket) != 0)
+		return -ENOMEM;
+	return fc_tcp_listen(w->tcp, w->listen_port, &server_ops, w);
+}
+
+void
+fc_server_worker_fini(struct fc_server_worker *w)
+{
+	fc_tcp_ctx_free(w->tcp);
+	w->tcp = NULL;
+	fc_net_flush(&w->net);
+	fc_http_hdr_pool_free(w->hdr_pool);
+	rte_free(w->conns);
+	rte_free(w->free_slots);
+	rte_free(w->active);
+	fc_hist_pair_fini(&w->service);
+}

@@ -1,0 +1,992 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Input path: header validation, demultiplexing, and the RFC 9293 §3.10.7 segment
+ * processing with RFC 5961 hardening, RFC 6298 RTT estimation and RFC 5681/6582 congestion
+ * control; and the timer handlers (they share the state machine).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "tcp_internal.h"
+
+struct seg {
+	uint32_t seq;
+	uint32_t ack;
+	uint32_t len;       /* payload bytes */
+	uint32_t wnd;       /* raw window field */
+	uint32_t rip;
+	uint16_t rport;
+	uint16_t lport;
+	uint8_t flags;
+	struct tcp_opts opts;
+};
+
+/* ---- mbuf helpers for (possibly chained) payload ---- */
+
+static struct rte_mbuf *
+mbuf_adj_front(struct rte_mbuf *m, uint32_t n)
+{
+	while (n > 0 && n >= m->data_len && m->next != NULL) {
+		struct rte_mbuf *nx = m->next;
+
+		nx->pkt_len = m->pkt_len - m->data_len;
+		nx->nb_segs = (uint16_t)(m->nb_segs - 1);
+		n -= m->data_len;
+		m->next = NULL;
+		m->nb_segs = 1;
+		rte_pktmbuf_free_seg(m);
+		m = nx;
+	}
+	if (n > 0)
+		rte_pktmbuf_adj(m, (uint16_t)n);
+	return m;
+}
+
+static void
+mbuf_trim_to(struct rte_mbuf *m, uint32_t len)
+{
+	struct rte_mbuf *s = m;
+	uint32_t acc = 0;
+	uint16_t nseg = 1;
+
+	if (m->pkt_len <= len || len == 0)
+		return;
+	while (acc + s->data_len < len) {
+		acc += s->data_len;
+		s = s->next;
+		nseg++;
+	}
+	s->data_len = (uint16_t)(len - acc);
+	if (s->next != NULL) {
+		rte_pktmbuf_free(s->next);
+		s->next = NULL;
+	}
+	m->nb_segs = nseg;
+	m->pkt_len = len;
+}
+
+/* ---- RTT and RTO, RFC 6298 ---- */
+
+static void
+rto_compute(struct fc_tcp_ctx *ctx, struct tcb *t)
+{
+	uint64_t g = ctx->cfg.timer_res_ns / 1000;
+	uint64_t rto = (uint64_t)t->srtt_us + RTE_MAX(g, 4ull * t->rttvar_us);
+	uint64_t lo = ctx->cfg.rto_min_ns / 1000, hi = ctx->cfg.rto_max_ns / 1000;
+
+	t->rto_us = (uint32_t)RTE_MIN(RTE_MAX(rto, lo), hi);
+}
+
+static void
+rtt_sample(struct fc_tcp_ctx *ctx, struct tcb *t, uint32_t r)
+{
+	if (t->srtt_us == 0 && t->rttvar_us == 0) {
+		/* §2.2 first measurement */
+		t->srtt_us = r;
+		t->rttvar_us = r / 2;
+	} else {
+		/* §2.3 with alpha = 1/8, beta = 1/4 */
+		uint32_t d = t->srtt_us > r ? t->srtt_us - r : r - t->srtt_us;
+
+		t->rttvar_us = t->rttvar_us - t->rttvar_us / 4 + d / 4;
+		t->srtt_us = t->srtt_us - t->srtt_us / 8 + r / 8;
+	}
+	if (t->srtt_us == 0 && t->rttvar_us == 0)
+		t->rttvar_us = 1; /* keep "have a sample" distinguishable; 1 us is noise */
+	rto_compute(ctx, t);
+}
+
+static inline uint32_t
+flight_size(const struct tcb *t)
+{
+	return t->snd_max - t->snd_una;
+}
+
+/* RFC 5681 eq. (4) */
+static inline uint32_t
+half_flight(const struct tcb *t)
+{
+	return RTE_MAX(flight_size(t) / 2, 2u * t->mss);
+}
+
+static void
+init_cc(struct fc_tcp_ctx *ctx, struct tcb *t)
+{
+	/* RFC 6928: IW = min(10*MSS, max(2*MSS, 14600)) for 10 segments; generalised. */
+	uint32_t iw = ctx->cfg.init_cwnd_segs * t->mss;
+
+	if (ctx->cfg.init_cwnd_segs == 10)
+		iw = RTE_MIN(10u * t->mss, RTE_MAX(2u * t->mss, 14600u));
+	t->cwnd = iw;
+	t->ssthresh = 1u << 30;
+}
+
+static void
+apply_syn_opts(struct fc_tcp_ctx *ctx, struct tcb *t, const struct seg *s)
+{
+	/* RFC 9293 §3.7.1: 536 when no MSS option; never above our own. */
+	uint16_t mss = s->opts.mss ? s->opts.mss : TCP_DEFAULT_MSS;
+
+	if (mss > ctx->cfg.mss)
+		mss = ctx->cfg.mss;
+	if (mss < 64)
+		mss = 64;
+	t->mss = mss;
+	if (s->opts.has_ws) {
+		t->flags |= TF_WS_OK;
+		t->snd_wscale = s->opts.wscale;
+		t->rcv_wscale = ctx->rcv_wscale;
+	} else {
+		/* RFC 7323 §2.2: both shifts are 0 unless both sides sent WS. */
+		t->snd_wscale = 0;
+		t->rcv_wscale = 0;
+	}
+	if (s->opts.has_ts && ctx->cfg.timestamps) {
+		t->flags |= TF_TS_OK;
+		t->ts_recent = s->opts.ts_val;
+	}
+	init_cc(ctx, t);
+}
+
+/* ---- connection events ---- */
+
+static void
+enter_time_wait(struct fc_tcp_ctx *ctx, struct tcb *t)
+{
+	t->state = FC_TCP_TIME_WAIT;
+	t->flags &= ~TF_DELACK;
+	tcp_sq_free(ctx, t);
+	tcp_ooo_free(ctx, t);
+	tcp_set_rto_timer(ctx, t, ctx->cfg.time_wait_ns);
+	tcb_app_closed(ctx, t, FC_TCP_CLOSE_NORMAL);
+}
+
+static void
+established(struct fc_tcp_ctx *ctx, struct tcb *t)
+{
+	t->state = FC_TCP_ESTABLISHED;
+	t->retries = 0;
+	tcp_stop_rto_timer(ctx, t);
+	if (t->flags & TF_PASSIVE) {
+		if (ctx->nb_synrcvd > 0)
+			ctx->nb_synrcvd--;
+		ctx->cnt.accepts++;
+	} else {
+		ctx->cnt.connected++;
+	}
+	t->flags |= TF_VISIBLE;
+	/* A shutdown requested before the handshake completed (RFC 9293 §3.10.4). */
+	if (t->flags & TF_FIN_QUEUED)
+		t->state = FC_TCP_FIN_WAIT_1;
+	if (t->ops->on_connected != NULL)
+		t->ops->on_connected((struct fc_tcp_conn *)t, t->user);
+}
+
+static void
+notify_writable(struct fc_tcp_ctx *ctx, struct tcb *t)
+{
+	if ((t->flags & TF_WANT_WRITE) && t->sq_len < ctx->cfg.snd_buf &&
+			!(t->flags & TF_APP_GONE)) {
+		t->flags &= ~TF_WANT_WRITE;
+		if (t->ops->on_writable != NULL)
+			t->ops->on_writable((struct fc_tcp_conn *)t, t->user);
+	}
+}
+
+/* Drop acknowledged data from the send queue. */
+static void
+sq_ack(struct fc_tcp_ctx *ctx, struct tcb *t, uint32_t ack)
+{
+	uint32_t data_end = t->sq_seq + t->sq_len;
+	uint32_t upto = SEQ_MIN(ack, data_end), n;
+
+	if (!SEQ_GT(upto, t->sq_seq))
+		return;
+	n = upto - t->sq_seq;
+	t->sq_seq = upto;
+	t->sq_len -= n;
+	n += t->sq_off;
+	while (t->sq_head != NULL && n >= t->sq_head->pkt_len) {
+		struct rte_mbuf *m = t->sq_head;
+
+		n -= m->pkt_len;
+		t->sq_head = mb_meta(ctx, m)->next;
+		if (t->sq_cur == m)
+			t->sq_cur = NULL;
+		rte_pktmbuf_free(m);
+	}
+	if (t->sq_head == NULL)
+		t->sq_tail = NULL;
+	t->sq_off = n;
+}
+
+/* An ACK that advances SND.UNA (RFC 9293 §3.10.7.4 fifth check; RFC 6298 §5; RFC 6582). */
+static void
+ack_new(struct fc_tcp_ctx *ctx, struct tcb *t, uint32_t ack)
+{
+	/* The SYN occupies a sequence number but is no data for congestion control. */
+	uint32_t acked = ack - t->snd_una - (t->snd_una == t->iss);
+
+	if ((t->flags & TF_RTT_ON) && SEQ_GEQ(ack, t->rtt_seq)) {
+		t->flags &= ~TF_RTT_ON;
+		rtt_sample(ctx, t, ctx->now_us - t->rtt_start_us);
+	}
+	t->retries = 0;
+	sq_ack(ctx, t, ack);
+	t->snd_una = ack;
+	if (SEQ_LT(t->snd_nxt, ack))
+		t->snd_nxt = ack;
+
+	if (t->flags & TF_INRECOVERY) {
+		if (SEQ_GEQ(ack, t->recover)) {
+			/* RFC 6582 §3.2 step 3, full ACK: deflate (option 2). */
+			t->cwnd = RTE_MIN(t->ssthresh, RTE_MAX(flight_size(t), (uint32_t)t->mss) +
+				t->mss);
+			t->flags &= ~TF_INRECOVERY;
+			t->dupacks = 0;
+		} else {
+			/* Partial ACK: retransmit the next hole, partial deflation. */
+			tcp_retransmit_head(ctx, t);
+			ctx->cnt.fast_retransmits++;
+			t->cwnd = t->cwnd > acked ? t->cwnd - acked : 0;
+			if (acked >= t->mss)
+				t->cwnd += t->mss;
+			if (t->cwnd < t->mss)
+				t->cwnd = t->mss;
+		}
+	} else {
+		t->dupacks = 0;
+		if (t->cwnd < t->ssthresh)
+			t->cwnd += RTE_MIN(acked, (uint32_t)t->mss); /* RFC 5681 §3.1 slow start */
+		else
+			t->cwnd += RTE_MAX(1u, (uint32_t)t->mss * t->mss / t->cwnd); /* eq. (3) */
+	}
+	/* RFC 6298 §5.2 / §5.3 */
+	if (t->snd_una == t->snd_max)
+		tcp_stop_rto_timer(ctx, t);
+	else
+		tcp_set_rto_timer(ctx, t, tcp_rto_ns(t));
+}
+
+/* RFC 5681 §3.2 and RFC 6582 §3.2 step 1 and 2. */
+static void
+ack_dup(struct fc_tcp_ctx *ctx, struct tcb *t)
+{
+	ctx->cnt.dupacks++;
+	if (t->flags & TF_INRECOVERY) {
+		t->cwnd += t->mss; /* inflate for the segment that left the network */
+		return;
+	}
+	if (++t->dupacks != 3)
+		return;
+	/* RFC 6582 §3.2 step 2: only when the ACK covers more than recover. */
+	if (!SEQ_GT(t->snd_una - 1, t->recover) && t->recover != t->iss)
+		return;
+	t->ssthresh = half_flight(t);
+	t->recover = t->snd_max;
+	t->flags |= TF_INRECOVERY;
+	ctx->cnt.fast_retransmits++;
+	tcp_retransmit_head(ctx, t);
+	t->cwnd = t->ssthresh + 3u * t->mss;
+}
+
+static void
+deliver(struct fc_tcp_ctx *ctx, struct tcb *t, struct rte_mbuf *m)
+{
+	ctx->cnt.rx_bytes += m->pkt_len;
+	if ((t->flags & (TF_NO_DELIVER | TF_APP_GONE)) || t->ops->on_data == NULL) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	t->ops->on_data((struct fc_tcp_conn *)t, t->user, m);
+}
+
+/* The peer's FIN is next in sequence (RFC 9293 §3.10.7.4 eighth check). */
+static void
+fin_in_order(struct fc_tcp_ctx *ctx, struct tcb *t)
+{
+	t->rcv_nxt++;
+	t->flags |= TF_RCVD_FIN | TF_ACKNOW;
+	tcp_ack_later(ctx, t);
+	switch (t->state) {
+	case FC_TCP_SYN_RCVD:
+	case FC_TCP_ESTABLISHED:
+		t->state = FC_TCP_CLOSE_WAIT;
+		break;
+	case FC_TCP_FIN_WAIT_1:
+		/* Our FIN not acked yet (else we would be in FIN_WAIT_2): simultaneous close. */
+		t->state = FC_TCP_CLOSING;
+		break;
+	case FC_TCP_FIN_WAIT_2:
+		enter_time_wait(ctx, t);
+		return;
+	default:
+		return;
+	}
+	if (!(t->flags & TF_APP_GONE) && t->ops->on_eof != NULL)
+		t->ops->on_eof((struct fc_tcp_conn *)t, t->user);
+}
+
+/* Bounded out-of-order queue, sorted by seq (RFC 9293 §3.10.7.4 seventh check, RFC 5681
+ * §4.2: the ACK for an out-of-order segment goes out at once). */
+static void
+ooo_insert(struct fc_tcp_ctx *ctx, struct tcb *t, struct rte_mbuf *m, uint32_t seq, bool fin)
+{
+	struct rte_mbuf **pp = &t->ooo;
+	uint32_t end = seq + m->pkt_len;
+
+	while (*pp != NULL) {
+		struct tcp_mb_meta *e = mb_meta(ctx, *pp);
+
+		if (SEQ_LEQ(e->seq, seq) && SEQ_GEQ(e->seq + (*pp)->pkt_len, end) &&
+				(e->fin || !fin)) {
+			ctx->cnt.dup_segs++;
+			rte_pktmbuf_free(m);
+			return;
+		}
+		if (SEQ_GT(e->seq, seq))
+			break;
+		pp = &e->next;
+	}
+	if (t->ooo_cnt >= ctx->cfg.ooo_max_segs) {
+		ctx->cnt.ooo_drops++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	mb_meta(ctx, m)->seq = seq;
+	mb_meta(ctx, m)->fin = fin;
+	mb_meta(ctx, m)->next = *pp;
+	*pp = m;
+	t->ooo_cnt++;
+	ctx->cnt.ooo_segs++;
+}
+
+/* Deliver queued segments that became in order; returns true when a FIN is now next. */
+static bool
+ooo_pull(struct fc_tcp_ctx *ctx, struct tcb *t)
+{
+	bool fin = false;
+
+	while (t->ooo != NULL && t->state != FC_TCP_CLOSED) {
+		struct rte_mbuf *m = t->ooo;
+		struct tcp_mb_meta *e = mb_meta(ctx, m);
+		uint32_t seq = e->seq, end = seq + m->pkt_len;
+		bool efin = e->fin;
+
+		if (SEQ_GT(seq, t->rcv_nxt))
+			break;
+		t->ooo = e->next;
+		t->ooo_cnt--;
+		if (SEQ_GT(end, t->rcv_nxt)) {
+			m = mbuf_adj_front(m, t->rcv_nxt - seq);
+			t->rcv_nxt = end;
+			deliver(ctx, t, m);
+		} else {
+			rte_pktmbuf_free(m);
+		}
+		if (efin && end == t->rcv_nxt) {
+			fin = true;
+			break;
+		}
+	}
+	return fin;
+}
+
+static void
+data_in(struct fc_tcp_ctx *ctx, struct tcb *t, struct rte_mbuf *m, const struct seg *s)
+{
+	bool fin = s->flags & TH_FIN;
+
+	ctx->cnt.rx_data_segs++;
+	if (s->seq != t->rcv_nxt) {
+		ooo_insert(ctx, t, m, s->seq, fin);
+		tcp_ack_later(ctx, t);
+		return;
+	}
+	t->rcv_nxt += s->len;
+	deliver(ctx, t, m);
+	if (t->state == FC_TCP_CLOSED)
+		return;
+	if (t->ooo != NULL) {
+		/* Filling a hole: ACK at once (RFC 5681 §4.2). */
+		if (ooo_pull(ctx, t))
+			fin = true;
+		t->flags |= TF_ACKNOW;
+	}
+	if (t->state == FC_TCP_CLOSED)
+		return;
+	if (fin) {
+		fin_in_order(ctx, t);
+		return;
+	}
+	/* RFC 9293 §3.8.6.3: delayed ACK, at least every second full segment. */
+	if (ctx->cfg.delayed_ack && !(t->flags & TF_ACKNOW) && ++t->acks_pending < 2) {
+		if (!(t->flags & TF_DELACK)) {
+			uint64_t tick = ns_to_tick(ctx, ctx->now_ns + ctx->cfg.delack_ns);
+
+			t->flags |= TF_DELACK;
+			if (t->tm_tick == 0 || (int32_t)((uint32_t)tick - t->tm_tick) < 0)
+				timer_arm(ctx, t, tick);
+		}
+		return;
+	}
+	tcp_ack_later(ctx, t);
+}
+
+static inline void
+challenge_ack(struct fc_tcp_ctx *ctx, struct tcb *t)
+{
+	ctx->cnt.challenge_acks++;
+	tcp_ack_later(ctx, t);
+}
+
+/* RFC 9293 §3.10.7.3 SYN-SENT. */
+static void
+syn_sent_input(struct fc_tcp_ctx *ctx, struct tcb *t, const struct seg *s)
+{
+	if (s->flags & TH_ACK) {
+		if (SEQ_LEQ(s->ack, t->iss) || SEQ_GT(s->ack, t->snd_max)) {
+			if (!(s->flags & TH_RST))
+				tcp_send_rst_raw(ctx, t->remote_ip, t->remote_port, t->local_port,
+					s->ack, 0, TH_RST);
+			return;
+		}
+	}
+	if (s->flags & TH_RST) {
+		if (s->flags & TH_ACK) {
+			ctx->cnt.rst_rx++;
+			tcb_close(ctx, t, FC_TCP_CLOSE_RESET, true);
+		}
+		return;
+	}
+	if (!(s->flags & TH_SYN))
+		return;
+	t->irs = s->seq;
+	t->rcv_nxt = s->seq + 1;
+	t->rcv_adv = t->rcv_nxt;
+	apply_syn_opts(ctx, t, s);
+	t->snd_wnd = s->wnd; /* RFC 7323 §2.2: never scaled in a SYN */
+	t->max_snd_wnd = t->snd_wnd;
+	t->snd_wl1 = s->seq;
+	if (s->flags & TH_ACK) {
+		t->snd_wl2 = s->ack;
+		t->snd_una = s->ack;
+		t->sq_seq = t->iss + 1;
+		/* Karn: the SYN's RTT counts only if it was not retransmitted. */
+		if (t->retries == 0)
+			rtt_sample(ctx, t, ctx->now_us - t->rtt_start_us);
+		t->flags &= ~TF_RTT_ON;
+		established(ctx, t);
+		if (t->state != FC_TCP_CLOSED)
+			tcp_ack_later(ctx, t);
+		return;
+	}
+	/* Simultaneous open (RFC 9293 §3.5 figure 7). */
+	t->state = FC_TCP_SYN_RCVD;
+	t->retries = 0;
+	tcp_send_ctl(ctx, t, t->iss, TH_SYN | TH_ACK);
+	tcp_set_rto_timer(ctx, t, tcp_rto_ns(t));
+}
+
+/* RFC 9293 §3.10.7.2 LISTEN. */
+static void
+listen_input(struct fc_tcp_ctx *ctx, struct tcp_listener *l, const struct seg *s)
+{
+	struct tcb *t;
+
+	if (s->flags & TH_RST)
+		return;
+	if (s->flags & TH_ACK) {
+		tcp_send_rst_raw(ctx, s->rip, s->rport, s->lport, s->ack, 0, TH_RST);
+		return;
+	}
+	if (!(s->flags & TH_SYN))
+		return;
+	if (ctx->nb_synrcvd >= ctx->cfg.syn_backlog) {
+		ctx->cnt.syn_drops++;
+		return;
+	}
+	t = tcb_alloc(ctx);
+	if (t == NULL) {
+		ctx->cnt.syn_drops++;
+		return;
+	}
+	t->remote_ip = s->rip;
+	t->remote_port = s->rport;
+	t->local_port = s->lport;
+	t->state = FC_TCP_SYN_RCVD;
+	t->flags = TF_PASSIVE;
+	t->ops = l->ops;
+	t->user = l->user;
+	t->irs = s->seq;
+	t->rcv_nxt = s->seq + 1;
+	t->rcv_adv = t->rcv_nxt;
+	t->iss = tcp_isn(ctx, s->rip, s->rport, s->lport);
+	t->snd_una = t->iss;
+	t->snd_nxt = t->snd_max = t->iss; /* raised after the first SYN-ACK */
+	t->sq_seq = t->iss + 1;
+	t->recover = t->iss;
+	t->rto_us = (uint32_t)(ctx->cfg.rto_init_ns / 1000);
+	t->rcv_wscale = ctx->rcv_wscale;
+	apply_syn_opts(ctx, t, s);
+	t->snd_wnd = s->wnd;
+	t->max_snd_wnd = t->snd_wnd;
+	t->snd_wl1 = s->seq;
+	if (flow_insert(ctx, t) < 0) {
+		tcb_close(ctx, t, FC_TCP_CLOSE_ABORTED, false);
+		ctx->cnt.syn_drops++;
+		return;
+	}
+	ctx->nb_synrcvd++;
+	t->flags |= TF_RTT_ON;
+	t->rtt_seq = t->iss + 1;
+	t->rtt_start_us = ctx->now_us;
+	tcp_send_ctl(ctx, t, t->iss, TH_SYN | TH_ACK);
+	t->snd_nxt = t->snd_max = t->iss + 1;
+	tcp_set_rto_timer(ctx, t, tcp_rto_ns(t));
+}
+
+/* RFC 9293 §3.10.7.1: a segment for no connection gets a RST unless it is one. */
+static void
+reply_rst(struct fc_tcp_ctx *ctx, const struct seg *s)
+{
+	ctx->cnt.unknown_flow++;
+	if (s->flags & TH_RST)
+		return;
+	if (s->flags & TH_ACK)
+		tcp_send_rst_raw(ctx, s->rip, s->rport, s->lport, s->ack, 0, TH_RST);
+	else
+		tcp_send_rst_raw(ctx, s->rip, s->rport, s->lport, 0,
+			s->seq + s->len + !!(s->flags & TH_SYN) + !!(s->flags & TH_FIN),
+			TH_RST | TH_ACK);
+}
+
+/* RFC 9293 §3.10.7.4, states SYN-RECEIVED through TIME-WAIT. Owns @m (payload only). */
+static void
+segment_input(struct fc_tcp_ctx *ctx, struct tcb *t, struct seg *s, struct rte_mbuf *m)
+{
+	uint32_t wnd = tcp_rcv_window(ctx, t);
+	uint32_t seglen = s->len + !!(s->flags & TH_SYN) + !!(s->flags & TH_FIN);
+	uint32_t orig_seq = s->seq;
+	bool ok;
+
+	/*
+	 * Header prediction (Jacobson; BSD tcp_input): the next in-order data segment of an
+	 * established connection that acknowledges nothing new and changes no window is
+	 * exactly what the general checks below would accept; deliver it directly.
+	 */
+	if (t->state == FC_TCP_ESTABLISHED &&
+			(s->flags & (TH_SYN | TH_FIN | TH_RST | TH_ACK)) == TH_ACK &&
+			s->seq == t->rcv_nxt && s->ack == t->snd_una && s->len > 0 &&
+			s->len <= wnd && t->ooo == NULL && !(t->flags & TF_TS_OK) &&
+			(s->wnd << t->snd_wscale) == t->snd_wnd && !ctx->cfg.delayed_ack) {
+		t->snd_wl1 = s->seq;
+		t->snd_wl2 = s->ack;
+		ctx->cnt.rx_data_segs++;
+		t->rcv_nxt += s->len;
+		deliver(ctx, t, m);
+		if (t->state != FC_TCP_CLOSED)
+			tcp_ack_later(ctx, t);
+		return;
+	}
+	/* First: sequence number acceptability. */
+	if (seglen == 0)
+		ok = wnd == 0 ? s->seq == t->rcv_nxt :
+			SEQ_GEQ(s->seq, t->rcv_nxt) && SEQ_LT(s->seq, t->rcv_nxt + wnd);
+	else if (wnd == 0)
+		ok = false;
+	else
+		ok = (SEQ_GEQ(s->seq, t->rcv_nxt) && SEQ_LT(s->seq, t->rcv_nxt + wnd)) ||
+			(SEQ_GEQ(s->seq + seglen - 1, t->rcv_nxt) &&
+			 SEQ_LT(s->seq + seglen - 1, t->rcv_nxt + wnd));
+	if (!ok && wnd == 0 && s->seq == t->rcv_nxt && !(s->flags & (TH_RST | TH_SYN))) {
+		/* Zero window: still take the ACK (RFC 9293 §3.10.7.4), drop the data. */
+		ok = true;
+		s->len = 0;
+		s->flags &= (uint8_t)~TH_FIN;
+		ctx->cnt.out_of_window++;
+		tcp_ack_later(ctx, t);
+	}
+	if (!ok) {
+		if (t->state == FC_TCP_SYN_RCVD && (s->flags & TH_SYN) && s->seq == t->irs &&
+				!(s->flags & TH_ACK)) {
+			/* Retransmitted SYN: our SYN-ACK was lost. */
+			tcp_send_ctl(ctx, t, t->iss, TH_SYN | TH_ACK);
+			goto drop;
+		}
+		if (s->flags & TH_RST)
+			goto drop; /* RFC 5961 §3.2: out-of-window RST, silently */
+		if (s->len > 0 && SEQ_LEQ(s->seq + s->len, t->rcv_nxt))
+			ctx->cnt.dup_segs++; /* an old duplicate (our ACK was lost or slow) */
+		else
+			ctx->cnt.out_of_window++;
+		if (t->state == FC_TCP_TIME_WAIT && (s->flags & TH_FIN))
+			tcp_set_rto_timer(ctx, t, ctx->cfg.time_wait_ns);
+		tcp_ack_later(ctx, t);
+		goto drop;
+	}
+	/* Second: RST, RFC 5961 §3.2: exact match resets, else challenge ACK. */
+	if (s->flags & TH_RST) {
+		if (orig_seq != t->rcv_nxt) {
+			challenge_ack(ctx, t);
+			goto drop;
+		}
+		ctx->cnt.rst_rx++;
+		tcb_close(ctx, t, t->state == FC_TCP_TIME_WAIT ? FC_TCP_CLOSE_NORMAL :
+			FC_TCP_CLOSE_RESET, true);
+		goto drop;
+	}
+	/* Fourth: SYN in a synchronized state, RFC 5961 §4.2: challenge ACK. */
+	if (s->flags & TH_SYN) {
+		if (t->state == FC_TCP_SYN_RCVD && s->seq == t->irs && !(s->flags & TH_ACK)) {
+			tcp_send_ctl(ctx, t, t->iss, TH_SYN | TH_ACK);
+			goto drop;
+		}
+		challenge_ack(ctx, t);
+		goto drop;
+	}
+	/* Trim to the window: already-received bytes in front, excess at the end. */
+	if (SEQ_LT(s->seq, t->rcv_nxt)) {
+		uint32_t d = t->rcv_nxt - s->seq;
+
+		if (d >= s->len) {
+			if (s->len > 0)
+				ctx->cnt.dup_segs++;
+			if (d > s->len)
+				s->flags &= (uint8_t)~TH_FIN;
+			s->len = 0;
+			tcp_ack_later(ctx, t);
+		} else {
+			m = mbuf_adj_front(m, d);
+			s->len -= d;
+		}
+		s->seq = t->rcv_nxt;
+	}
+	if (SEQ_GT(s->seq + s->len, t->rcv_nxt + wnd)) {
+		s->len = t->rcv_nxt + wnd - s->seq;
+		s->flags &= (uint8_t)~TH_FIN;
+		if (s->len > 0)
+			mbuf_trim_to(m, s->len);
+	}
+	/* Fifth: ACK. */
+	if (!(s->flags & TH_ACK))
+		goto drop;
+	if (t->state == FC_TCP_SYN_RCVD) {
+		if (!(SEQ_GT(s->ack, t->snd_una) && SEQ_LEQ(s->ack, t->snd_max))) {
+			tcp_send_rst_raw(ctx, t->remote_ip, t->remote_port, t->local_port, s->ack, 0,
+				TH_RST);
+			goto drop;
+		}
+		t->snd_wnd = s->wnd << t->snd_wscale;
+		t->max_snd_wnd = RTE_MAX(t->max_snd_wnd, t->snd_wnd);
+		t->snd_wl1 = s->seq;
+		t->snd_wl2 = s->ack;
+		established(ctx, t);
+		if (t->state == FC_TCP_CLOSED)
+			goto drop;
+	}
+	/* RFC 5961 §5.2: acceptable ACKs lie in [SND.UNA - MAX.SND.WND, SND.NXT]. */
+	if (SEQ_GT(s->ack, t->snd_max) ||
+			SEQ_LT(s->ack, t->snd_una - RTE_MAX(t->max_snd_wnd, 65535u))) {
+		challenge_ack(ctx, t);
+		goto drop;
+	}
+	if (t->flags & TF_TS_OK && s->opts.has_ts && SEQ_LEQ(s->seq, t->rcv_nxt))
+		t->ts_recent = s->opts.ts_val; /* RFC 7323 §4.3 */
+	{
+		uint32_t old_wnd = t->snd_wnd;
+		uint32_t new_wnd = s->wnd << t->snd_wscale;
+		bool dup = s->ack == t->snd_una && s->len == 0 && !(s->flags & TH_FIN) &&
+			new_wnd == t->snd_wnd && t->snd_max != t->snd_una;
+
+		if (SEQ_GT(s->ack, t->snd_una))
+			ack_new(ctx, t, s->ack);
+		else if (dup)
+			ack_dup(ctx, t);
+		/* Window update (RFC 9293 §3.10.7.4, SND.WL1/WL2 rule). */
+		if (SEQ_LT(t->snd_wl1, s->seq) ||
+				(t->snd_wl1 == s->seq && SEQ_LEQ(t->snd_wl2, s->ack))) {
+			t->snd_wnd = new_wnd;
+			t->snd_wl1 = s->seq;
+			t->snd_wl2 = s->ack;
+			if (new_wnd > t->max_snd_wnd)
+				t->max_snd_wnd = new_wnd;
+			if (old_wnd == 0 && new_wnd > 0 && t->snd_una == t->snd_max) {
+				/* Window opened: leave persist, send now. */
+				tcp_stop_rto_timer(ctx, t);
+				t->retries = 0;
+			}
+		}
+		if (t->snd_una == t->snd_max)
+			t->retries = 0; /* persist: probes are being answered */
+		tcp_kick(ctx, t);
+	}
+	/* Our FIN acknowledged? */
+	if ((t->flags & TF_FIN_QUEUED) && t->snd_una == t->sq_seq + t->sq_len + 1 &&
+			t->sq_len == 0) {
+		switch (t->state) {
+		case FC_TCP_FIN_WAIT_1:
+			t->state = FC_TCP_FIN_WAIT_2;
+			tcp_set_rto_timer(ctx, t, ctx->cfg.fin_wait2_ns);
+			break;
+		case FC_TCP_CLOSING:
+			enter_time_wait(ctx, t);
+			break;
+		case FC_TCP_LAST_ACK:
+			tcb_close(ctx, t, FC_TCP_CLOSE_NORMAL, true);
+			goto drop;
+		default:
+			break;
+		}
+	}
+	notify_writable(ctx, t);
+	if (t->state == FC_TCP_CLOSED)
+		goto drop;
+	/* Seventh: segment text. */
+	if (s->len > 0) {
+		if (t->state == FC_TCP_ESTABLISHED || t->state == FC_TCP_FIN_WAIT_1 ||
+				t->state == FC_TCP_FIN_WAIT_2) {
+			data_in(ctx, t, m, s);
+			return;
+		}
+	}
+	/* Eighth: FIN. */
+	if ((s->flags & TH_FIN) && s->seq + s->len == t->rcv_nxt) {
+		if (t->flags & TF_RCVD_FIN) {
+			if (t->state == FC_TCP_TIME_WAIT)
+				tcp_set_rto_timer(ctx, t, ctx->cfg.time_wait_ns);
+			tcp_ack_later(ctx, t);
+		} else {
+			fin_in_order(ctx, t);
+		}
+	} else if (s->flags & TH_FIN) {
+		/* A bare FIN beyond a hole: not queued, the peer retransmits it. */
+		tcp_ack_later(ctx, t);
+	}
+drop:
+	if (m != NULL)
+		rte_pktmbuf_free(m);
+}
+
+/* Validate one frame, demultiplex, dispatch. */
+static void
+input_one(struct fc_tcp_ctx *ctx, struct rte_mbuf *m)
+{
+	const struct rte_ether_hdr *eh;
+	const struct rte_ipv4_hdr *ip;
+	const struct rte_tcp_hdr *th;
+	unsigned ihl, tot, doff, hdr;
+	uint64_t ol;
+	struct seg s;
+	struct tcb *t;
+
+	ctx->cnt.rx_frames++;
+	if (unlikely(m->data_len < RTE_ETHER_HDR_LEN + sizeof(*ip) + sizeof(*th) ||
+			m->pkt_len < m->data_len))
+		goto bad;
+	eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	if (eh->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4))
+		goto not_us;
+	ip = (const struct rte_ipv4_hdr *)(eh + 1);
+	ihl = (ip->version_ihl & 0xf) * 4u;
+	tot = rte_be_to_cpu_16(ip->total_length);
+	if (unlikely((ip->version_ihl >> 4) != 4 || ihl < sizeof(*ip) ||
+			tot < ihl + sizeof(*th) || tot > m->pkt_len - RTE_ETHER_HDR_LEN ||
+			RTE_ETHER_HDR_LEN + ihl + sizeof(*th) > m->data_len))
+		goto bad;
+	if (unlikely(ip->fragment_offset &
+			rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))) {
+		ctx->cnt.ip_frags++;
+		goto drop;
+	}
+	if (ip->next_proto_id != IPPROTO_TCP ||
+			ip->dst_addr != rte_cpu_to_be_32(ctx->cfg.local_ip))
+		goto not_us;
+	ol = m->ol_flags;
+	if ((ol & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_BAD)
+		goto bad_cksum;
+	if ((ol & RTE_MBUF_F_RX_IP_CKSUM_MASK) != RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
+			rte_raw_cksum(ip, ihl) != 0xffff)
+		goto bad_cksum;
+	th = (const struct rte_tcp_hdr *)((const uint8_t *)ip + ihl);
+	doff = (th->data_off >> 4) * 4u;
+	if (unlikely(doff < sizeof(*th) || ihl + doff > tot ||
+			RTE_ETHER_HDR_LEN + ihl + doff > m->data_len))
+		goto bad;
+	if ((ol & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_BAD)
+		goto bad_cksum;
+	if ((ol & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_GOOD &&
+			rte_ipv4_udptcp_cksum_mbuf_verify(m, ip, RTE_ETHER_HDR_LEN + ihl) != 0)
+		goto bad_cksum;
+	s.rip = rte_be_to_cpu_32(ip->src_addr);
+	/* Never answer broadcast, multicast or zero sources (RFC 1122 §4.2.3.10). */
+	if (unlikely(s.rip == 0 || s.rip == 0xffffffff || (s.rip >> 28) == 0xe))
+		goto not_us;
+	s.rport = rte_be_to_cpu_16(th->src_port);
+	s.lport = rte_be_to_cpu_16(th->dst_port);
+	s.seq = rte_be_to_cpu_32(th->sent_seq);
+	s.ack = rte_be_to_cpu_32(th->recv_ack);
+	s.wnd = rte_be_to_cpu_16(th->rx_win);
+	s.flags = th->tcp_flags & (TH_FIN | TH_SYN | TH_RST | TH_PSH | TH_ACK);
+	s.len = tot - ihl - doff;
+	memset(&s.opts, 0, sizeof(s.opts));
+	if (doff > sizeof(*th) && tcp_parse_opts((const uint8_t *)(th + 1),
+			doff - sizeof(*th), s.flags & TH_SYN, &s.opts) < 0)
+		goto bad;
+	if (unlikely(s.rport == 0 || s.lport == 0))
+		goto bad;
+	ctx->cnt.rx_segs++;
+	hdr = RTE_ETHER_HDR_LEN + ihl + doff;
+
+	t = flow_lookup(ctx, s.rip, s.rport, s.lport);
+	if (t != NULL && t->state == FC_TCP_TIME_WAIT && (s.flags & TH_SYN) &&
+			!(s.flags & (TH_ACK | TH_RST)) && SEQ_GT(s.seq, t->rcv_nxt) &&
+			listener_find(ctx, s.lport) != NULL) {
+		/* RFC 9293 §3.6.1 / RFC 6191: a new SYN above the old sequence space may
+		 * reopen a TIME_WAIT connection. */
+		ctx->cnt.time_wait_reuse++;
+		tcb_close(ctx, t, FC_TCP_CLOSE_NORMAL, false);
+		t = NULL;
+	}
+	if (t == NULL) {
+		struct tcp_listener *l = listener_find(ctx, s.lport);
+
+		if (l != NULL)
+			listen_input(ctx, l, &s);
+		else
+			reply_rst(ctx, &s);
+		goto drop;
+	}
+	if (t->state == FC_TCP_SYN_SENT) {
+		syn_sent_input(ctx, t, &s);
+		goto drop;
+	}
+	if (s.len == 0) {
+		segment_input(ctx, t, &s, NULL);
+		goto drop;
+	}
+	/* Payload only from here on: strip headers and Ethernet padding. */
+	rte_pktmbuf_adj(m, (uint16_t)hdr);
+	mbuf_trim_to(m, s.len);
+	segment_input(ctx, t, &s, m);
+	return;
+
+bad_cksum:
+	ctx->cnt.cksum_errors++;
+	goto drop;
+not_us:
+	ctx->cnt.not_for_us++;
+	goto drop;
+bad:
+	ctx->cnt.bad_headers++;
+drop:
+	rte_pktmbuf_free(m);
+}
+
+uint16_t
+fc_tcp_rx_bulk(struct fc_tcp_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint64_t now)
+{
+	uint16_t i;
+
+	if (now > ctx->now_ns) {
+		ctx->now_ns = now;
+		ctx->now_us = (uint32_t)(now / 1000);
+	}
+	ctx->in_burst = 1;
+	for (i = 0; i < n; i++) {
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		input_one(ctx, pkts[i]);
+	}
+	tcp_flush_acks(ctx);
+	ctx->in_burst = 0;
+	tcb_release_dead(ctx);
+	return n;
+}
+
+/* ---- timers ---- */
+
+static void
+rto_backoff(struct fc_tcp_ctx *ctx, struct tcb *t)
+{
+	/* RFC 6298 §5.5 */
+	uint64_t r = (uint64_t)t->rto_us * 2, hi = ctx->cfg.rto_max_ns / 1000;
+
+	t->rto_us = (uint32_t)RTE_MIN(r, hi);
+}
+
+void
+tcp_timer_fire(struct fc_tcp_ctx *ctx, struct tcb *t)
+{
+	uint32_t data_end;
+
+	if (t->flags & TF_DELACK) {
+		t->flags &= ~TF_DELACK;
+		tcp_ack_later(ctx, t);
+	}
+	if (!(t->flags & TF_RTO_ON))
+		return;
+	if ((int32_t)(t->rto_tick - (uint32_t)ctx->cur_tick) > 0) {
+		timer_arm(ctx, t, ctx->cur_tick + (uint32_t)(t->rto_tick - (uint32_t)ctx->cur_tick));
+		return;
+	}
+	t->flags &= ~TF_RTO_ON;
+	switch (t->state) {
+	case FC_TCP_TIME_WAIT:
+		tcb_close(ctx, t, FC_TCP_CLOSE_NORMAL, false);
+		return;
+	case FC_TCP_SYN_SENT:
+	case FC_TCP_SYN_RCVD:
+		if (t->retries >= (t->state == FC_TCP_SYN_SENT || !(t->flags & TF_PASSIVE) ?
+				ctx->cfg.syn_retries : ctx->cfg.synack_retries)) {
+			tcb_close(ctx, t, FC_TCP_CLOSE_TIMEOUT, true);
+			return;
+		}
+		ctx->cnt.rto_fired++;
+		t->retries++;
+		rto_backoff(ctx, t);
+		tcp_retransmit_head(ctx, t);
+		tcp_set_rto_timer(ctx, t, tcp_rto_ns(t));
+		return;
+	default:
+		break;
+	}
+	data_end = t->sq_seq + t->sq_len;
+	if (t->snd_una != t->snd_max) {
+		/* RFC 6298 §5.4-5.6 with RFC 5681 §3.1 eq. (4) and loss window. */
+		ctx->cnt.rto_fired++;
+		if (t->retries >= ctx->cfg.data_retries) {
+			tcb_close(ctx, t, FC_TCP_CLOSE_TIMEOUT, true);
+			return;
+		}
+		t->retries++;
+		if (t->retries == 1 || !(t->flags & TF_INRECOVERY))
+			t->ssthresh = half_flight(t);
+		t->cwnd = t->mss;
+		t->recover = t->snd_max; /* RFC 6582 §4 */
+		t->flags &= ~TF_INRECOVERY;
+		t->dupacks = 0;
+		rto_backoff(ctx, t);
+		t->snd_nxt = t->snd_una; /* go back N */
+		tcp_retransmit_head(ctx, t);
+		tcp_set_rto_timer(ctx, t, tcp_rto_ns(t));
+		return;
+	}
+	if (t->state == FC_TCP_FIN_WAIT_2) {
+		tcb_close(ctx, t, FC_TCP_CLOSE_TIMEOUT, true);
+		return;
+	}
+	if (t->snd_wnd == 0 && SEQ_LT(t->snd_nxt, data_end)) {
+		/* Zero-window probe (RFC 9293 §3.8.6.1): an old sequence number elicits an ACK
+		 * with the current window without putting data beyond it. */
+		if (t->retries >= ctx->cfg.data_retries) {
+			tcb_close(ctx, t, FC_TCP_CLOSE_TIMEOUT, true);
+			return;
+		}
+		t->retries++;
+		ctx->cnt.persist_probes++;
+		tcp_send_ctl(ctx, t, t->snd_una - 1, 0);
+		rto_backoff(ctx, t);
+		tcp_set_rto_timer(ctx, t, tcp_rto_ns(t));
+	}
+}

@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Internal definitions of lib/tcp: the TCB, the context, and the functions the source files
+ * share. Not installed. Tests include it to inspect state.
+ */
+#ifndef TCP_INTERNAL_H
+#define TCP_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_tcp.h>
+
+#include "fc_tcp.h"
+
+/* Sequence-number comparisons modulo 2^32 (RFC 9293 §3.4). */
+#define SEQ_LT(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)
+#define SEQ_LEQ(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) <= 0)
+#define SEQ_GT(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) > 0)
+#define SEQ_GEQ(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) >= 0)
+#define SEQ_MAX(a, b) (SEQ_GT(a, b) ? (a) : (b))
+#define SEQ_MIN(a, b) (SEQ_LT(a, b) ? (a) : (b))
+
+/* TCP flag bits as in the header byte. */
+#define TH_FIN RTE_TCP_FIN_FLAG
+#define TH_SYN RTE_TCP_SYN_FLAG
+#define TH_RST RTE_TCP_RST_FLAG
+#define TH_PSH RTE_TCP_PSH_FLAG
+#define TH_ACK RTE_TCP_ACK_FLAG
+
+#define TCP_HDRS_LEN (RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_tcp_hdr))
+#define TCP_MAX_WSCALE 14 /* RFC 7323 §2.3 */
+#define TCP_DEFAULT_MSS 536 /* RFC 9293 §3.7.1 when the peer sends no MSS option */
+/* Payloads up to this size are copied into the header mbuf instead of being attached as
+ * indirect mbufs: an indirect mbuf costs more than copying a few cache lines. */
+#define TCP_TX_COPY_MAX 256
+
+/* tcb.flags */
+#define TF_ACKNOW     0x0001 /* send an ACK at the end of this burst */
+#define TF_FIN_QUEUED 0x0002 /* application shut down writing: FIN after the queued data */
+#define TF_FIN_SENT   0x0004 /* FIN has been sent at least once (at seq fin_seq) */
+#define TF_RCVD_FIN   0x0008 /* peer's FIN accepted */
+#define TF_INRECOVERY 0x0010 /* NewReno fast recovery (RFC 6582) */
+#define TF_RTT_ON     0x0020 /* an RTT sample is being timed (rtt_seq, rtt_start) */
+#define TF_APP_GONE   0x0040 /* on_closed delivered: no more callbacks */
+#define TF_PASSIVE    0x0080 /* created by a listener */
+#define TF_NO_DELIVER 0x0100 /* fc_tcp_close(): discard payload */
+#define TF_WANT_WRITE 0x0200 /* a send was refused: call on_writable when space frees */
+#define TF_TS_OK      0x0400 /* timestamps negotiated */
+#define TF_WS_OK      0x0800 /* window scaling negotiated */
+#define TF_RTO_ON     0x1000 /* rto_tick is armed (retransmission, persist, TW, FW2) */
+#define TF_DELACK     0x2000 /* a delayed ACK is pending */
+#define TF_IN_TXLIST  0x4000 /* queued on ctx->ack_list for the end-of-burst flush */
+#define TF_VISIBLE    0x8000 /* the application knows the connection (active, or accepted) */
+
+/* Per-mbuf dynamic field: links and sequence numbers for the send and out-of-order queues. */
+struct tcp_mb_meta {
+	struct rte_mbuf *next; /* next packet (each may be a chain) in the queue */
+	uint32_t seq;          /* OOO: sequence number of the first payload byte */
+	uint32_t fin;          /* OOO: the segment carried FIN */
+};
+
+/*
+ * Transmission control block, RFC 9293 §3.3.1. Kept to three cache lines; indices instead of
+ * pointers where a 32-bit index is enough.
+ */
+struct tcb {
+	/* Send sequence space (RFC 9293 §3.3.1). snd_max is the highest seq ever sent
+	 * (snd_nxt goes back to snd_una after an RTO, go-back-N). */
+	uint32_t snd_una;
+	uint32_t snd_nxt;
+	uint32_t snd_max;
+	uint32_t snd_wnd;      /* scaled */
+	uint32_t snd_wl1;
+	uint32_t snd_wl2;
+	uint32_t iss;
+	uint32_t max_snd_wnd;  /* RFC 5961 §5.2 MAX.SND.WND */
+	/* Receive sequence space. */
+	uint32_t rcv_nxt;
+	uint32_t rcv_adv;      /* right edge of the window we advertised */
+	uint32_t irs;
+	uint32_t rcv_hold;     /* bytes the application holds (fc_tcp_recv_hold) */
+	/* Congestion control, RFC 5681 + RFC 6582. */
+	uint32_t cwnd;
+	uint32_t ssthresh;
+	uint32_t recover;
+	/* Send queue: sq_seq is the seq of the first unacknowledged data byte, at offset
+	 * sq_off in sq_head. sq_cur/sq_cur_seq remember where the newest send started. */
+	uint32_t sq_seq;
+	uint32_t sq_len;       /* bytes queued from sq_seq on */
+	uint32_t sq_off;
+	uint32_t sq_cur_seq;
+	/* RTT estimation, RFC 6298, all in microseconds. */
+	uint32_t srtt_us;
+	uint32_t rttvar_us;
+	uint32_t rto_us;       /* including back-off */
+	uint32_t rtt_seq;
+	uint32_t rtt_start_us;
+	uint32_t ts_recent;    /* RFC 7323 §4.3 */
+	/* Timer wheel links (indices into ctx->tcbs, 0 = none) and ticks. */
+	uint32_t tm_next;
+	uint32_t tm_prev;
+	uint32_t tm_tick;      /* tick of the wheel slot we sit in */
+	uint32_t rto_tick;     /* deadline of the state timer */
+	/* Identity. */
+	uint32_t remote_ip;    /* host order */
+	uint16_t remote_port;  /* host order */
+	uint16_t local_port;   /* host order */
+	uint16_t flags;        /* TF_* */
+	uint16_t mss;          /* send MSS */
+	uint8_t state;         /* enum fc_tcp_state */
+	uint8_t snd_wscale;
+	uint8_t rcv_wscale;
+	uint8_t retries;
+	uint8_t dupacks;
+	uint8_t ooo_cnt;
+	uint8_t acks_pending;  /* segments received since our last ACK (delayed ACK) */
+	uint8_t pad0;
+	struct rte_mbuf *sq_head;
+	struct rte_mbuf *sq_tail;
+	struct rte_mbuf *sq_cur;
+	struct rte_mbuf *ooo;  /* sorted by seq */
+	const struct fc_tcp_ops *ops;
+	void *user;            /* tcbs[0].user holds the context (see tcb_ctx()) */
+	uint32_t ack_next;     /* ctx->ack_list link */
+	uint32_t idx;          /* own index */
+} __rte_cache_aligned;
+
+/* Flow-table entry: open addressing with linear probing, keyed on the remote side and the
+ * local port (the local address is the context's only one). idx 0 = empty. */
+struct flow_ent {
+	uint32_t rip;
+	uint32_t ports;        /* remote_port << 16 | local_port */
+	uint32_t idx;
+};
+
+struct tcp_listener {
+	uint16_t port;         /* 0 = free slot */
+	const struct fc_tcp_ops *ops;
+	void *user;
+};
+
+/* Local-port allocator: FIFO lists per RSS bucket (a single bucket without RSS), which
+ * reuses ports in least-recently-freed order. */
+struct tcp_ports {
+	uint16_t *next;        /* per port (index port - port_min): next free port index+1 */
+	uint16_t *hbits;       /* per port: Toeplitz hash of the local-port-only tuple, low bits */
+	uint32_t *head;        /* per bucket: first free index+1 (0 = empty) */
+	uint32_t *tail;
+	uint32_t nb_buckets;
+	uint32_t rot;          /* rotating start bucket */
+	uint32_t nfree;
+};
+
+struct fc_tcp_ctx {
+	struct fc_tcp_counters cnt;    /* first: read by other cores */
+	struct fc_tcp_config cfg;      /* with defaults filled in */
+	uint64_t now_ns;
+	uint64_t cur_tick;
+	uint32_t now_us;               /* now_ns / 1000, truncated (RTT arithmetic) */
+	uint32_t ip_id;
+	uint32_t rcv_wnd_max;          /* cfg.rcv_wnd, capped */
+	uint8_t rcv_wscale;            /* shift we offer */
+	uint8_t in_burst;
+	uint16_t nb_listeners;
+	struct tcb *tcbs;              /* max_conns + 1 entries, [0] unused */
+	uint32_t free_head;            /* free TCB list via tm_next */
+	uint32_t nb_used;
+	uint32_t nb_synrcvd;
+	uint32_t dead_head;            /* TCBs closed in this call, freed at the end, via tm_next */
+	uint32_t ack_head;             /* TCBs needing output at the end of the burst */
+	struct flow_ent *flows;
+	uint32_t flow_mask;
+	uint32_t *wheel;               /* slot heads */
+	uint32_t wheel_mask;
+	struct rte_mbuf **txq;
+	uint32_t txq_mask;
+	uint32_t txq_head;             /* next to drain */
+	uint32_t txq_tail;             /* next free */
+	struct tcp_ports ports;
+	int meta_off;                  /* dynfield offset of struct tcp_mb_meta */
+	uint8_t hdr_tmpl[RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr)]; /* constant fields */
+	uint32_t ip_sum_base;          /* 16-bit ones' sum of the template's IPv4 header */
+	uint32_t ph_sum_base;          /* pseudo-header sum: local address + protocol */
+	uint16_t reta[512];
+	uint8_t rss_key[40];
+	struct tcp_listener listeners[FC_TCP_MAX_LISTENERS];
+	size_t per_conn_bytes;
+} __rte_cache_aligned;
+
+static inline struct tcp_mb_meta *
+mb_meta(const struct fc_tcp_ctx *ctx, struct rte_mbuf *m)
+{
+	return RTE_MBUF_DYNFIELD(m, ctx->meta_off, struct tcp_mb_meta *);
+}
+
+/* The TCB array's unused entry 0 stores the context pointer, which saves 8 bytes per TCB. */
+static inline struct fc_tcp_ctx *
+tcb_ctx(const struct tcb *t)
+{
+	return (struct fc_tcp_ctx *)(t - t->idx)->user;
+}
+
+static inline struct tcb *
+tcb_of(struct fc_tcp_ctx *ctx, uint32_t idx)
+{
+	return &ctx->tcbs[idx];
+}
+
+static inline uint64_t
+ns_to_tick(const struct fc_tcp_ctx *ctx, uint64_t ns)
+{
+	return (ns + ctx->cfg.timer_res_ns - 1) / ctx->cfg.timer_res_ns;
+}
+
+/* tcp_ctx.c */
+struct tcb *tcb_alloc(struct fc_tcp_ctx *ctx);
+void tcb_close(struct fc_tcp_ctx *ctx, struct tcb *t, enum fc_tcp_close_reason reason, bool notify);
+void tcb_release_dead(struct fc_tcp_ctx *ctx);
+void tcb_app_closed(struct fc_tcp_ctx *ctx, struct tcb *t, enum fc_tcp_close_reason reason);
+struct tcb *flow_lookup(struct fc_tcp_ctx *ctx, uint32_t rip, uint16_t rport, uint16_t lport);
+int flow_insert(struct fc_tcp_ctx *ctx, struct tcb *t);
+void flow_remove(struct fc_tcp_ctx *ctx, struct tcb *t);
+struct tcp_listener *listener_find(struct fc_tcp_ctx *ctx, uint16_t port);
+uint32_t tcp_isn(struct fc_tcp_ctx *ctx, uint32_t rip, uint16_t rport, uint16_t lport);
+void tcp_sq_free(struct fc_tcp_ctx *ctx, struct tcb *t);
+void tcp_ooo_free(struct fc_tcp_ctx *ctx, struct tcb *t);
+uint32_t tcp_rcv_window(const struct fc_tcp_ctx *ctx, const struct tcb *t);
+
+/* tcp_timer.c */
+void timer_arm(struct fc_tcp_ctx *ctx, struct tcb *t, uint64_t tick);
+void timer_cancel(struct fc_tcp_ctx *ctx, struct tcb *t);
+void tcp_set_rto_timer(struct fc_tcp_ctx *ctx, struct tcb *t, uint64_t delay_ns);
+void tcp_stop_rto_timer(struct fc_tcp_ctx *ctx, struct tcb *t);
+uint64_t tcp_rto_ns(const struct tcb *t);
+
+/* tcp_port.c */
+int ports_init(struct fc_tcp_ctx *ctx, int socket_id);
+void ports_free(struct fc_tcp_ctx *ctx);
+int ports_alloc(struct fc_tcp_ctx *ctx, uint32_t rip, uint16_t rport);
+void ports_release(struct fc_tcp_ctx *ctx, uint16_t port);
+
+/* tcp_opts.c */
+struct tcp_opts {
+	uint16_t mss;          /* 0 = absent */
+	uint8_t wscale;        /* valid when has_ws */
+	uint8_t has_ws;
+	uint8_t sack_ok;
+	uint8_t has_ts;
+	uint32_t ts_val;
+	uint32_t ts_ecr;
+};
+int tcp_parse_opts(const uint8_t *p, unsigned len, bool syn, struct tcp_opts *o);
+unsigned tcp_write_syn_opts(const struct fc_tcp_ctx *ctx, const struct tcb *t, uint8_t *p,
+	bool ts);
+unsigned tcp_write_ts_opt(const struct fc_tcp_ctx *ctx, const struct tcb *t, uint8_t *p);
+
+/* tcp_output.c */
+void tcp_hdr_template_init(struct fc_tcp_ctx *ctx);
+int tcp_output(struct fc_tcp_ctx *ctx, struct tcb *t);
+int tcp_send_ctl(struct fc_tcp_ctx *ctx, struct tcb *t, uint32_t seq, uint8_t flags);
+int tcp_send_seg(struct fc_tcp_ctx *ctx, struct tcb *t, uint32_t seq, uint32_t len, uint8_t flags);
+void tcp_send_rst_raw(struct fc_tcp_ctx *ctx, uint32_t rip, uint16_t rport, uint16_t lport,
+	uint32_t seq, uint32_t ack, uint8_t flags);
+void txq_push(struct fc_tcp_ctx *ctx, struct rte_mbuf *m);
+void tcp_kick(struct fc_tcp_ctx *ctx, struct tcb *t);
+void tcp_ack_later(struct fc_tcp_ctx *ctx, struct tcb *t);
+void tcp_flush_acks(struct fc_tcp_ctx *ctx);
+void tcp_retransmit_head(struct fc_tcp_ctx *ctx, struct tcb *t);
+
+/* tcp_input.c */
+void tcp_timer_fire(struct fc_tcp_ctx *ctx, struct tcb *t);
+
+#endif /* TCP_INTERNAL_H */

@@ -1,0 +1,753 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/tcp against hand-built segments (lwIP tcp_helper style): one context, a fake peer
+ * written in the test, exact seq/ack/flags/window of everything the stack transmits.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_tcp.h>
+#include <rte_thash.h>
+
+#include "fc_test.h"
+#include "fc_tcp.h"
+#include "tcp_app.h"
+#include "tcp_wire.h"
+
+#define MS (1000 * 1000ull)
+#define US 1000ull
+#define LPORT 80
+#define RPORT 40000
+
+static struct rte_mempool *mp;
+static struct fc_tcp_ctx *S;
+static uint64_t now;
+static struct app A;
+
+/* Frames the stack sent since the last call, parsed. */
+static unsigned
+out(struct seg_info *si, unsigned max)
+{
+	struct rte_mbuf *m[64];
+	unsigned n = 0, i, k;
+
+	while ((k = fc_tcp_tx_bulk(S, m, 64)) > 0) {
+		for (i = 0; i < k; i++) {
+			if (n < max && seg_parse(m[i], &si[n]))
+				n++;
+			rte_pktmbuf_free(m[i]);
+		}
+	}
+	return n;
+}
+
+static void
+in(uint32_t seq, uint32_t ack, uint8_t flags, uint16_t wnd, const void *d, unsigned len)
+{
+	struct rte_mbuf *m = seg_build(mp, IP_A, RPORT, IP_B, LPORT, seq, ack, flags, wnd,
+		NULL, 0, d, len);
+
+	fc_tcp_rx_bulk(S, &m, 1, now);
+}
+
+static void
+in_opts(uint32_t seq, uint32_t ack, uint8_t flags, uint16_t wnd, const uint8_t *o,
+	unsigned olen)
+{
+	struct rte_mbuf *m = seg_build(mp, IP_A, RPORT, IP_B, LPORT, seq, ack, flags, wnd,
+		o, olen, NULL, 0);
+
+	fc_tcp_rx_bulk(S, &m, 1, now);
+}
+
+static void
+tick(uint64_t t)
+{
+	now = t;
+	fc_tcp_process(S, now);
+}
+
+static void
+start(struct fc_tcp_config *c)
+{
+	struct fc_tcp_config d = wire_default_cfg(mp, IP_B);
+
+	if (c == NULL)
+		c = &d;
+	now = 0;
+	app_reset(&A);
+	S = fc_tcp_ctx_create(c, SOCKET_ID_ANY);
+	CHECK(S != NULL);
+	CHECK_EQ(fc_tcp_listen(S, LPORT, &app_ops, &A), 0);
+}
+
+static void
+stop(unsigned avail0)
+{
+	struct seg_info si[8];
+
+	out(si, 8);
+	fc_tcp_ctx_free(S);
+	S = NULL;
+	app_reset(&A);
+	CHECK_EQ(rte_mempool_avail_count(mp), avail0);
+}
+
+/* Passive handshake: peer ISN 1000, MSS 1000, WS 7, window 8192; returns our ISS. The
+ * peer's ACK comes @rtt after our SYN-ACK. */
+static uint32_t
+handshake(uint64_t rtt)
+{
+	static const uint8_t o[] = { 2, 4, 0x03, 0xe8, 1, 3, 3, 7 };
+	struct seg_info si[4];
+	uint32_t iss;
+
+	in_opts(1000, 0, RTE_TCP_SYN_FLAG, 8192, o, sizeof(o));
+	CHECK_EQ(out(si, 4), 1);
+	CHECK_EQ(si[0].flags, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG);
+	CHECK_EQ(si[0].ack, 1001);
+	CHECK_EQ(si[0].mss, 1460);
+	CHECK_EQ(si[0].wscale, 0);      /* 65535 needs no shift */
+	CHECK_EQ(si[0].wnd, 65535);
+	CHECK_EQ(si[0].dport, RPORT);
+	iss = si[0].seq;
+	now += rtt;
+	in(1001, iss + 1, RTE_TCP_ACK_FLAG, 8192 >> 7, NULL, 0);
+	CHECK_EQ(A.connected, 1);
+	CHECK_EQ(out(si, 4), 0);        /* a pure ACK is not answered */
+	return iss;
+}
+
+static void
+test_passive_open_and_data(void)
+{
+	unsigned avail0 = rte_mempool_avail_count(mp);
+	struct seg_info si[8];
+	struct fc_tcp_conn_info ci;
+	uint32_t iss;
+	uint8_t buf[3000];
+
+	start(NULL);
+	iss = handshake(0);
+	fc_tcp_conn_get_info(A.conn, &ci);
+	CHECK_EQ(ci.mss, 1000);          /* peer's MSS < ours */
+	CHECK_EQ(ci.snd_wscale, 7);
+	CHECK_EQ(ci.snd_wnd, 8192);      /* 64 << 7 */
+	in(1001, iss + 1, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, 64, "hello", 5);
+	CHECK_EQ(A.rx_len, 5);
+	CHECK(memcmp(A.rx, "hello", 5) == 0);
+	CHECK_EQ(out(si, 8), 1);
+	CHECK_EQ(si[0].flags, RTE_TCP_ACK_FLAG);
+	CHECK_EQ(si[0].seq, iss + 1);
+	CHECK_EQ(si[0].ack, 1006);
+	CHECK_EQ(si[0].wnd, 65535);
+	CHECK_EQ(si[0].len, 0);
+	/* 3000 bytes leave as three MSS-sized segments, PSH on the last. */
+	memset(buf, 'x', sizeof(buf));
+	CHECK_EQ(fc_tcp_send_copy(A.conn, buf, sizeof(buf)), 3000);
+	CHECK_EQ(out(si, 8), 3);
+	CHECK_EQ(si[0].seq, iss + 1);
+	CHECK_EQ(si[1].seq, iss + 1001);
+	CHECK_EQ(si[2].seq, iss + 2001);
+	CHECK_EQ(si[0].len + si[1].len + si[2].len, 3000);
+	CHECK_EQ(si[0].flags, RTE_TCP_ACK_FLAG);
+	CHECK_EQ(si[2].flags, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG);
+	CHECK_EQ(si[2].ack, 1006);
+	/* Data crossing: ACK of our data plus more data: ACK it once, send nothing else. */
+	in(1006, iss + 3001, RTE_TCP_ACK_FLAG, 64, "abc", 3);
+	CHECK_EQ(out(si, 8), 1);
+	CHECK_EQ(si[0].ack, 1009);
+	CHECK_EQ(si[0].seq, iss + 3001);
+	fc_tcp_conn_get_info(A.conn, &ci);
+	CHECK_EQ(ci.snd_una, iss + 3001);
+	CHECK_EQ(ci.snd_queued, 0);
+	/* Old duplicate: answered with an ACK, not delivered again. */
+	in(1001, iss + 3001, RTE_TCP_ACK_FLAG, 64, "hello", 5);
+	CHECK_EQ(out(si, 8), 1);
+	CHECK_EQ(si[0].ack, 1009);
+	CHECK_EQ(A.rx_len, 8);
+	CHECK_EQ(fc_tcp_counters(S)->dup_segs, 1);
+	/* Peer FIN: ACK 1010, on_eof, CLOSE_WAIT; our close sends FIN; its ACK ends it. */
+	in(1009, iss + 3001, RTE_TCP_ACK_FLAG | RTE_TCP_FIN_FLAG, 64, NULL, 0);
+	CHECK_EQ(A.eof, 1);
+	CHECK_EQ(out(si, 8), 1);
+	CHECK_EQ(si[0].ack, 1010);
+	fc_tcp_conn_get_info(A.conn, &ci);
+	CHECK_EQ(ci.state, FC_TCP_CLOSE_WAIT);
+	CHECK_EQ(fc_tcp_close(A.conn), 0);
+	CHECK_EQ(out(si, 8), 1);
+	CHECK_EQ(si[0].flags, RTE_TCP_ACK_FLAG | RTE_TCP_FIN_FLAG);
+	CHECK_EQ(si[0].seq, iss + 3001);
+	in(1010, iss + 3002, RTE_TCP_ACK_FLAG, 64, NULL, 0);
+	CHECK_EQ(A.closed, 1);
+	CHECK_EQ(A.reason, FC_TCP_CLOSE_NORMAL);
+	CHECK_EQ(fc_tcp_nb_conns(S), 0);
+	stop(avail0);
+}
+
+static void
+test_rto_exact(void)
+{
+	unsigned avail0 = rte_mempool_avail_count(mp);
+	struct fc_tcp_config c = wire_default_cfg(mp, IP_B);
+	struct seg_info si[8];
+	struct fc_tcp_conn_info ci;
+	uint32_t iss;
+	uint8_t buf[3000] = {0};
+	uint64_t t0;
+
+	c.rto_min_ns = 1 * MS;
+	start(&c);
+	/* Handshake RTT 2 ms: SRTT = 2 ms, RTTVAR = 1 ms, RTO = 2 + 4 * 1 = 6 ms (RFC 6298 §2.2). */
+	iss = handshake(2 * MS);
+	fc_tcp_conn_get_info(A.conn, &ci);
+	CHECK_EQ(ci.srtt_ns, 2 * MS);
+	CHECK_EQ(ci.rttvar_ns, 1 * MS);
+	CHECK_EQ(ci.rto_ns, 6 * MS);
+	t0 = now;
+	fc_tcp_send_copy(A.conn, buf, sizeof(buf));
+	CHECK_EQ(out(si, 8), 3);
+	tick(t0 + 6 * MS - 100 * US);
+	CHECK_EQ(out(si, 8), 0);
+	tick(t0 + 6 * MS);
+	CHECK_EQ(out(si, 8), 1);               /* only the first segment (RFC 6298 §5.4) */
+	CHECK_EQ(si[0].seq, iss + 1);
+	CHECK_EQ(si[0].len, 1000);
+	fc_tcp_conn_get_info(A.conn, &ci);
+	CHECK_EQ(ci.rto_ns, 12 * MS);         /* §5.5 back-off */
+	CHECK_EQ(ci.cwnd, 1000);              /* RFC 5681 §3.1 loss window */
+	CHECK_EQ(ci.ssthresh, 2000);          /* max(3000 / 2, 2 * MSS) */
+	tick(t0 + 18 * MS - 100 * US);
+	CHECK_EQ(out(si, 8), 0);
+	tick(t0 + 18 * MS);
+	CHECK_EQ(out(si, 8), 1);
+	CHECK_EQ(si[0].seq, iss + 1);
+	tick(t0 + 42 * MS);
+	CHECK_EQ(out(si, 8), 1);
+	fc_tcp_conn_get_info(A.conn, &ci);
+	CHECK_EQ(ci.rto_ns, 48 * MS);
+	CHECK_EQ(ci.retries, 3);
+	CHECK_EQ(fc_tcp_counters(S)->rto_fired, 3);
+	/* ACK of the first segment: Karn (no sample), go-back-N continues from 1001 with
+	 * cwnd 1000 + 1000 (slow start). */
+	now = t0 + 43 * MS;
+	in(1001, iss + 1001, RTE_TCP_ACK_FLAG, 64, NULL, 0);
+	CHECK_EQ(out(si, 8), 2);
+	CHECK_EQ(si[0].seq, iss + 1001);
+	CHECK_EQ(si[1].seq, iss + 2001);
+	fc_tcp_conn_get_info(A.conn, &ci);
+	CHECK_EQ(ci.srtt_ns, 2 * MS);         /* unchanged: Karn's rule */
+	CHECK_EQ(ci.retries, 0);
+	in(1001, iss + 3001, RTE_TCP_ACK_FLAG, 64, NULL, 0);
+	CHECK_EQ(out(si, 8), 0);
+	fc_tcp_abort(A.conn);
+	CHECK_EQ(out(si, 8), 1);
+	CHECK_EQ(si[0].flags, RTE_TCP_RST_FLAG);
+	CHECK_EQ(si[0].seq, iss + 3001);
+	stop(avail0);
+}
+
+static void
+test_fast_retransmit_newreno(void)
+{
+	unsigned avail0 = rte_mempool_avail_count(mp);
+	struct seg_info si[16];
+	struct fc_tcp_conn_info ci;
+	uint32_t iss;
+	uint8_t buf[5000] = {0};
+
+	start(NULL);
+	iss = handshake(1 * MS);
+	fc_tcp_send_copy(A.conn, buf, sizeof(buf));
+	CHECK_EQ(out(si, 16), 5);             /* IW10 allows all five */
+	/* Segment 1 lost; 2, 3, 4 arrive: three duplicate ACKs. */
+	in(1001, iss + 1, RTE_TCP_ACK_FLAG, 64, NULL, 0);
+	in(1001, iss + 1, RTE_TCP_ACK_FLAG, 64, NULL, 0);
+	CHECK_EQ(out(si, 16), 0);
+	in(1001, iss + 1, RTE_TCP_ACK_FLAG, 64, NULL, 0);
+	CHECK_EQ(out(si, 16), 1);
+	CHECK_EQ(si[0].seq, iss + 1);
+	CHECK_EQ(si[0].len, 1000);
+	fc_tcp_conn_get_info(A.conn, &ci);
+	CHECK_EQ(ci.ssthresh, 2500);          /* FlightSize 5000 / 2 */
+	CHECK_EQ(ci.cwnd, 2500 + 3 * 1000);   /* RFC 6582 §3.2 step 2 */
+	CHECK_EQ(fc_tcp_counters(S)->dupacks, 3);
+	CHECK_EQ(fc_tcp_counters(S)->fast_retransmits, 1);
+	/* Partial ACK up to segment 4 (segment 5 lost too): retransmit 5 at once. */
+	in(1001, iss + 4001, RTE_TCP_ACK_FLAG, 64, NULL, 0);
+	CHECK_EQ(out(si, 16), 1);
+	CHECK_EQ(si[0].seq, iss + 4001);
+	CHECK_EQ(si[0].len, 1000);
+	/* Full ACK: leave recovery, cwnd = min(ssthresh, FlightSize + MSS). */
+	in(1001, iss + 5001, RTE_TCP_ACK_FLAG, 64, NULL, 0);
+	fc_tcp_conn_get_info(A.conn, &ci);
+	CHECK_EQ(ci.cwnd, 2000);
+	CHECK_EQ(ci.snd_una, iss + 5001);
+	CHECK_EQ(fc_tcp_counters(S)->retransmits, 2);
+	CHECK_EQ(fc_tcp_counters(S)->rto_fired, 0);
+	stop(avail0);
+}
+
+static void
+test_ooo_delivery(void)
+{
+	unsigned avail0 = rte_mempool_avail_count(mp);
+	struct seg_info si[8];
+	uint32_t iss;
+
+	start(NULL);
+	iss = handshake(0);
+	in(1006, iss + 1, RTE_TCP_ACK_FLAG, 64, "world", 5);
+	CHECK_EQ(A.rx_len, 0);
+	CHECK_EQ(out(si, 8), 1);               /* immediate duplicate ACK (RFC 5681 §4.2) */
+	CHECK_EQ(si[0].ack, 1001);
+	in(1011, iss + 1, RTE_TCP_ACK_FLAG | RTE_TCP_FIN_FLAG, 64, "!", 1);
+	CHECK_EQ(out(si, 8), 1);
+	CHECK_EQ(si[0].ack, 1001);
+	CHECK_EQ(fc_tcp_counters(S)->ooo_segs, 2);
+	in(1001, iss + 1, RTE_TCP_ACK_FLAG, 64, "hello", 5);
+	CHECK_EQ(A.rx_len, 11);
+	CHECK(memcmp(A.rx, "helloworld!", 11) == 0);
+	CHECK_EQ(A.eof, 1);                    /* the queued FIN was processed too */
+	CHECK_EQ(out(si, 8), 1);
+	CHECK_EQ(si[0].ack, 1013);
+	stop(avail0);
+}
+
+static void
+test_zero_window_persist(void)
+{
+	unsigned avail0 = rte_mempool_avail_count(mp);
+	struct seg_info si[8];
+	struct fc_tcp_conn_info ci;
+	uint32_t iss;
+	uint64_t t0;
+
+	start(NULL);
+	iss = handshake(0);          /* RTO = rto_min = 10 ms */
+	in(1001, iss + 1, RTE_TCP_ACK_FLAG, 0, NULL, 0);    /* window closes */
+	t0 = now;
+	CHECK_EQ(fc_tcp_send_copy(A.conn, "data", 4), 4);
+	CHECK_EQ(out(si, 8), 0);
+	tick(t0 + 10 * MS);
+	CHECK_EQ(out(si, 8), 1);                   /* probe: old seq, no data */
+	CHECK_EQ(si[0].seq, iss);
+	CHECK_EQ(si[0].len, 0);
+	CHECK_EQ(si[0].flags, RTE_TCP_ACK_FLAG);
+	in(1001, iss + 1, RTE_TCP_ACK_FLAG, 0, NULL, 0); /* still zero */
+	tick(t0 + 30 * MS - 100 * US);
+	CHECK_EQ(out(si, 8), 0);
+	tick(t0 + 30 * MS);                        /* backed off to 20 ms */
+	CHECK_EQ(out(si, 8), 1);
+	CHECK_EQ(fc_tcp_counters(S)->persist_probes, 2);
+	in(1001, iss + 1, RTE_TCP_ACK_FLAG, 64, NULL, 0); /* window opens */
+	CHECK_EQ(out(si, 8), 1);
+	CHECK_EQ(si[0].seq, iss + 1);
+	CHECK_EQ(si[0].len, 4);
+	fc_tcp_conn_get_info(A.conn, &ci);
+	CHECK_EQ(ci.state, FC_TCP_ESTABLISHED);
+
+	/* Our receive side: the app holds the whole window. */
+	CHECK_EQ(fc_tcp_recv_hold(A.conn, 65535), 0);
+	in(1001, iss + 5, RTE_TCP_ACK_FLAG, 64, "ab", 2);
+	CHECK_EQ(A.rx_len, 2);                     /* accepted: window was advertised */
+	CHECK_EQ(out(si, 8), 1);
+	CHECK_EQ(si[0].ack, 1003);
+	CHECK_EQ(si[0].wnd, 65533);               /* right edge does not move left */
+	in(1003, iss + 5, RTE_TCP_ACK_FLAG, 64, NULL, 0);
+	CHECK_EQ(fc_tcp_recv_release(A.conn, 0), 0);
+	out(si, 8);
+	/* Fill the rest exactly, the window is then zero. */
+	{
+		static uint8_t big[1000];
+		uint32_t seq = 1003;
+		int k;
+
+		for (k = 0; k < 65; k++, seq += 1000)
+			in(seq, iss + 5, RTE_TCP_ACK_FLAG, 64, big, 1000);
+		in(seq, iss + 5, RTE_TCP_ACK_FLAG, 64, big, 533);
+		seq += 533;
+		while (out(si, 8) == 8)
+			;
+		fc_tcp_conn_get_info(A.conn, &ci);
+		CHECK_EQ(ci.rcv_wnd, 0);
+		CHECK_EQ(ci.rcv_nxt, seq);
+		in(seq, iss + 5, RTE_TCP_ACK_FLAG, 64, "z", 1);     /* beyond a zero window */
+		CHECK_EQ(out(si, 8), 1);
+		CHECK_EQ(si[0].ack, seq);
+		CHECK_EQ(si[0].wnd, 0);
+		/* A probe with an old sequence number gets the same ACK. */
+		in(seq - 1, iss + 5, RTE_TCP_ACK_FLAG, 64, NULL, 0);
+		CHECK_EQ(out(si, 8), 1);
+		CHECK_EQ(si[0].wnd, 0);
+		CHECK_EQ(fc_tcp_recv_release(A.conn, 65535), 0);
+		CHECK_EQ(out(si, 8), 1);                   /* window update */
+		CHECK_EQ(si[0].wnd, 65535);
+		CHECK_EQ(si[0].ack, seq);
+	}
+	stop(avail0);
+}
+
+static void
+test_rst_unknown_and_5961(void)
+{
+	unsigned avail0 = rte_mempool_avail_count(mp);
+	struct seg_info si[8];
+	struct rte_mbuf *m;
+	uint32_t iss;
+
+	start(NULL);
+	/* RFC 9293 §3.10.7.1: ACK for nothing -> <SEQ=SEG.ACK><CTL=RST>. */
+	m = seg_build(mp, IP_A, 1234, IP_B, 81, 500, 777, RTE_TCP_ACK_FLAG, 100, NULL, 0, "x", 1);
+	fc_tcp_rx_bulk(S, &m, 1, now);
+	CHECK_EQ(out(si, 8), 1);
+	CHECK_EQ(si[0].flags, RTE_TCP_RST_FLAG);
+	CHECK_EQ(si[0].seq, 777);
+	CHECK_EQ(si[0].dport, 1234);
+	/* SYN for nothing -> <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>. */
+	m = seg_build(mp, IP_A, 1234, IP_B, 81, 500, 0, RTE_TCP_SYN_FLAG, 100, NULL, 0, NULL, 0);
+	fc_tcp_rx_bulk(S, &m, 1, now);
+	CHECK_EQ(out(si, 8), 1);
+	CHECK_EQ(si[0].flags, RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG);
+	CHECK_EQ(si[0].seq, 0);
+	CHECK_EQ(si[0].ack, 501);
+	/* RST for nothing: silence. */
+	m = seg_build(mp, IP_A, 1234, IP_B, 81, 500, 0, RTE_TCP_RST_FLAG, 0, NULL, 0, NULL, 0);
+	fc_tcp_rx_bulk(S, &m, 1, now);
+	CHECK_EQ(out(si, 8), 0);
+	CHECK_EQ(fc_tcp_counters(S)->unknown_flow, 3);
+	CHECK_EQ(fc_tcp_counters(S)->rst_tx, 2);
+
+	iss = handshake(0);
+	/* RFC 5961 §3.2: in-window but not exact RST -> challenge ACK. */
+	in(1001 + 100, 0, RTE_TCP_RST_FLAG, 0, NULL, 0);
+	CHECK_EQ(out(si, 8), 1);
+	CHECK_EQ(si[0].flags, RTE_TCP_ACK_FLAG);
+	CHECK_EQ(si[0].seq, iss + 1);
+	CHECK_EQ(si[0].ack, 1001);
+	CHECK_EQ(A.closed, 0);
+	/* Out of window RST: dropped silently. */
+	in(1001 + 100000, 0, RTE_TCP_RST_FLAG, 0, NULL, 0);
+	CHECK_EQ(out(si, 8), 0);
+	/* RFC 5961 §4.2: SYN on an established connection -> challenge ACK. */
+	in(5000, 0, RTE_TCP_SYN_FLAG, 100, NULL, 0);
+	CHECK_EQ(out(si, 8), 1);
+	CHECK_EQ(si[0].flags, RTE_TCP_ACK_FLAG);
+	CHECK_EQ(si[0].ack, 1001);
+	CHECK_EQ(fc_tcp_counters(S)->challenge_acks, 2);
+	/* RFC 5961 §5.2: ACK for data never sent -> ACK, dropped. */
+	in(1001, iss + 100, RTE_TCP_ACK_FLAG, 64, "q", 1);
+	CHECK_EQ(out(si, 8), 1);
+	CHECK_EQ(si[0].ack, 1001);
+	CHECK_EQ(A.rx_len, 0);
+	CHECK_EQ(A.closed, 0);
+	/* Exact RST resets. */
+	in(1001, 0, RTE_TCP_RST_FLAG, 0, NULL, 0);
+	CHECK_EQ(A.closed, 1);
+	CHECK_EQ(A.reason, FC_TCP_CLOSE_RESET);
+	CHECK_EQ(out(si, 8), 0);
+	CHECK_EQ(fc_tcp_counters(S)->rst_rx, 1);
+	stop(avail0);
+}
+
+static void
+test_hostile(void)
+{
+	unsigned avail0 = rte_mempool_avail_count(mp);
+	const struct fc_tcp_counters *k;
+	struct seg_info si[8];
+	struct rte_mbuf *m;
+	uint8_t *p;
+	static const uint8_t bogus[] = { 2, 0, 0, 0 };     /* option length 0 */
+	static const uint8_t past[] = { 1, 1, 8, 12 };     /* length past the header */
+
+	start(NULL);
+	k = fc_tcp_counters(S);
+	/* Bad TCP checksum. */
+	m = seg_build(mp, IP_A, RPORT, IP_B, LPORT, 1, 0, RTE_TCP_SYN_FLAG, 100, NULL, 0, NULL, 0);
+	rte_pktmbuf_mtod(m, uint8_t *)[14 + 20 + 16] ^= 0xff;
+	fc_tcp_rx_bulk(S, &m, 1, now);
+	CHECK_EQ(k->cksum_errors, 1);
+	/* Bad IP checksum. */
+	m = seg_build(mp, IP_A, RPORT, IP_B, LPORT, 1, 0, RTE_TCP_SYN_FLAG, 100, NULL, 0, NULL, 0);
+	rte_pktmbuf_mtod(m, uint8_t *)[14 + 10] ^= 0x1;
+	fc_tcp_rx_bulk(S, &m, 1, now);
+	CHECK_EQ(k->cksum_errors, 2);
+	/* NIC said bad. */
+	m = seg_build(mp, IP_A, RPORT, IP_B, LPORT, 1, 0, RTE_TCP_SYN_FLAG, 100, NULL, 0, NULL, 0);
+	m->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_BAD;
+	fc_tcp_rx_bulk(S, &m, 1, now);
+	CHECK_EQ(k->cksum_errors, 3);
+	/* Truncated: 40 bytes. */
+	m = seg_build(mp, IP_A, RPORT, IP_B, LPORT, 1, 0, RTE_TCP_SYN_FLAG, 100, NULL, 0, NULL, 0);
+	rte_pktmbuf_trim(m, m->pkt_len - 40);
+	fc_tcp_rx_bulk(S, &m, 1, now);
+	CHECK_EQ(k->bad_headers, 1);
+	/* IP total length beyond the frame. */
+	m = seg_build(mp, IP_A, RPORT, IP_B, LPORT, 1, 0, RTE_TCP_SYN_FLAG, 100, NULL, 0, "abc", 3);
+	rte_pktmbuf_trim(m, 2);
+	fc_tcp_rx_bulk(S, &m, 1, now);
+	CHECK_EQ(k->bad_headers, 2);
+	/* Data offset below 5. */
+	m = seg_build(mp, IP_A, RPORT, IP_B, LPORT, 1, 0, RTE_TCP_SYN_FLAG, 100, NULL, 0, NULL, 0);
+	p = rte_pktmbuf_mtod(m, uint8_t *);
+	p[14 + 20 + 12] = 0x40;
+	m->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+	fc_tcp_rx_bulk(S, &m, 1, now);
+	CHECK_EQ(k->bad_headers, 3);
+	/* Bogus options. */
+	m = seg_build(mp, IP_A, RPORT, IP_B, LPORT, 1, 0, RTE_TCP_SYN_FLAG, 100, bogus, 4, NULL, 0);
+	fc_tcp_rx_bulk(S, &m, 1, now);
+	CHECK_EQ(k->bad_headers, 4);
+	m = seg_build(mp, IP_A, RPORT, IP_B, LPORT, 1, 0, RTE_TCP_SYN_FLAG, 100, past, 4, NULL, 0);
+	fc_tcp_rx_bulk(S, &m, 1, now);
+	CHECK_EQ(k->bad_headers, 5);
+	/* Fragment. */
+	m = seg_build(mp, IP_A, RPORT, IP_B, LPORT, 1, 0, RTE_TCP_SYN_FLAG, 100, NULL, 0, NULL, 0);
+	p = rte_pktmbuf_mtod(m, uint8_t *);
+	p[14 + 6] = 0x20; /* MF */
+	m->ol_flags |= RTE_MBUF_F_RX_IP_CKSUM_GOOD;
+	fc_tcp_rx_bulk(S, &m, 1, now);
+	CHECK_EQ(k->ip_frags, 1);
+	/* Not our address. */
+	m = seg_build(mp, IP_A, RPORT, IP_B + 1, LPORT, 1, 0, RTE_TCP_SYN_FLAG, 100, NULL, 0, NULL, 0);
+	fc_tcp_rx_bulk(S, &m, 1, now);
+	CHECK_EQ(k->not_for_us, 1);
+	CHECK_EQ(out(si, 8), 0);
+	CHECK_EQ(fc_tcp_nb_conns(S), 0);
+	CHECK_EQ(k->rx_frames, 10);
+	stop(avail0);
+}
+
+static void
+test_syn_flood_bounded(void)
+{
+	unsigned avail0 = rte_mempool_avail_count(mp);
+	struct fc_tcp_config c = wire_default_cfg(mp, IP_B);
+	struct seg_info si[8];
+	int i;
+
+	c.max_conns = 64;
+	c.syn_backlog = 16;
+	start(&c);
+	for (i = 0; i < 100; i++) {
+		struct rte_mbuf *m = seg_build(mp, IP_A, (uint16_t)(1000 + i), IP_B, LPORT, 7, 0,
+			RTE_TCP_SYN_FLAG, 100, NULL, 0, NULL, 0);
+
+		fc_tcp_rx_bulk(S, &m, 1, now);
+		while (out(si, 8) > 0)
+			;
+	}
+	CHECK_EQ(fc_tcp_nb_conns(S), 16);
+	CHECK_EQ(fc_tcp_counters(S)->syn_drops, 84);
+	/* SYN-ACK retries run out (4 with back-off: 100+200+400+800+1600 ms, cap 2 s). */
+	for (now = 0; now <= 4000 * MS; now += 10 * MS) {
+		fc_tcp_process(S, now);
+		while (out(si, 8) > 0)
+			;
+	}
+	CHECK_EQ(fc_tcp_nb_conns(S), 0);
+	CHECK_EQ(A.connected, 0);
+	CHECK_EQ(A.closed, 0);               /* never shown to the application */
+	stop(avail0);
+}
+
+static void
+test_syn_retries(void)
+{
+	unsigned avail0 = rte_mempool_avail_count(mp);
+	struct seg_info si[8];
+	struct app ca = {0};
+	struct fc_tcp_conn *c;
+	uint64_t times[8];
+	unsigned n = 0;
+
+	start(NULL);
+	c = fc_tcp_connect(S, IP_A, 8080, &app_ops, &ca, now);
+	CHECK(c != NULL);
+	CHECK_EQ(out(si, 8), 1);
+	CHECK_EQ(si[0].flags, RTE_TCP_SYN_FLAG);
+	CHECK_EQ(si[0].mss, 1460);
+	CHECK_EQ(si[0].wscale, 0);
+	for (now = 0; now <= 6000 * MS && n < 8; now += 100 * US) {
+		fc_tcp_process(S, now);
+		if (out(si, 8) == 1) {
+			CHECK_EQ(si[0].flags, RTE_TCP_SYN_FLAG);
+			times[n++] = now;
+		}
+		if (ca.closed)
+			break;
+	}
+	/* RTO 100 ms doubling, capped at 2 s; 5 retransmissions, then TIMEOUT. */
+	CHECK_EQ(n, 5);
+	CHECK_EQ(times[0], 100 * MS);
+	CHECK_EQ(times[1], 300 * MS);
+	CHECK_EQ(times[2], 700 * MS);
+	CHECK_EQ(times[3], 1500 * MS);
+	CHECK_EQ(times[4], 3100 * MS);
+	CHECK_EQ(ca.closed, 1);
+	CHECK_EQ(ca.reason, FC_TCP_CLOSE_TIMEOUT);
+	CHECK_EQ(now, 5100 * MS);
+	CHECK_EQ(fc_tcp_counters(S)->conn_timeouts, 1);
+	app_reset(&ca);
+	stop(avail0);
+}
+
+static void
+test_wscale_and_ts(void)
+{
+	unsigned avail0 = rte_mempool_avail_count(mp);
+	struct fc_tcp_config c = wire_default_cfg(mp, IP_B);
+	struct seg_info si[8];
+	struct app ca = {0};
+	struct fc_tcp_conn *conn;
+	struct fc_tcp_conn_info ci;
+	/* SYN-ACK options: MSS 1400, WS 2, SACK-permitted, timestamps. */
+	static const uint8_t o[] = { 2, 4, 0x05, 0x78, 1, 3, 3, 2, 4, 2, 8, 10, 0, 0, 0, 9, 0, 0,
+		0, 0, 1, 1 };
+	struct rte_mbuf *m;
+
+	c.rcv_wnd = 256 * 1024;
+	c.timestamps = true;
+	start(&c);
+	conn = fc_tcp_connect(S, IP_A, 8080, &app_ops, &ca, now);
+	CHECK_EQ(out(si, 8), 1);
+	CHECK_EQ(si[0].wscale, 3);           /* 262144 >> 3 fits 16 bits, >> 2 does not */
+	CHECK_EQ(si[0].wnd, 65535);          /* SYN windows are not scaled */
+	CHECK(si[0].ts);
+	m = seg_build(mp, IP_A, 8080, IP_B, si[0].sport, 9000, si[0].seq + 1,
+		RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, 30000, o, sizeof(o), NULL, 0);
+	fc_tcp_rx_bulk(S, &m, 1, now);
+	CHECK_EQ(ca.connected, 1);
+	CHECK_EQ(out(si, 8), 1);
+	CHECK_EQ(si[0].flags, RTE_TCP_ACK_FLAG);
+	CHECK_EQ(si[0].ack, 9001);
+	CHECK_EQ(si[0].wnd, 262144 >> 3);
+	CHECK(si[0].ts);
+	fc_tcp_conn_get_info(conn, &ci);
+	CHECK_EQ(ci.mss, 1400);
+	CHECK_EQ(ci.snd_wnd, 30000);         /* from the SYN-ACK, unscaled */
+	CHECK_EQ(ci.snd_wscale, 2);
+	CHECK_EQ(ci.rcv_wscale, 3);
+	fc_tcp_abort(conn);
+	app_reset(&ca);
+	stop(avail0);
+}
+
+/* Microsoft RSS verification suite, IPv4 with TCP ports: the key most NICs (Intel ixgbe,
+ * i40e, ice) ship as default. */
+static const uint8_t ms_key[40] = {
+	0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3,
+	0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3,
+	0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
+};
+/* Mellanox mlx5 PMD default key (rss_hash_default_key in drivers/net/mlx5). */
+static const uint8_t mlx5_key[40] = {
+	0x2c, 0xc6, 0x81, 0xd1, 0x5b, 0xdb, 0xf4, 0xf7, 0xfc, 0xa2, 0x83, 0x19, 0xdb, 0x1a,
+	0x3e, 0x94, 0x6b, 0x9e, 0x38, 0xd9, 0x2c, 0x9c, 0x03, 0xd1, 0xad, 0x99, 0x44, 0xa7,
+	0xd9, 0x56, 0x3d, 0x59, 0x06, 0x3c, 0x25, 0xf3, 0xfc, 0x1f, 0xdc, 0x2a,
+};
+
+static uint32_t
+reply_hash(const uint8_t *key, uint32_t srv, uint32_t us, uint16_t sport, uint16_t lport)
+{
+	struct rte_ipv4_tuple t = { .src_addr = srv, .dst_addr = us, .sport = sport,
+		.dport = lport };
+
+	return rte_softrss((uint32_t *)&t, RTE_THASH_V4_L4_LEN, key);
+}
+
+static void
+rss_case(const uint8_t *key, uint16_t nq, uint16_t q, uint32_t srv, uint16_t sport)
+{
+	unsigned avail0 = rte_mempool_avail_count(mp);
+	struct fc_tcp_config c = wire_default_cfg(mp, IP_B);
+	struct app ca = {0};
+	struct fc_tcp_conn_info ci;
+	int i, good = 0;
+
+	c.rss_key = key;
+	c.nb_queues = nq;
+	c.queue_id = q;
+	c.max_conns = 512;
+	start(&c);
+	for (i = 0; i < 200; i++) {
+		struct fc_tcp_conn *conn = fc_tcp_connect(S, srv, sport, &app_ops, &ca, now);
+
+		if (conn == NULL)
+			break;
+		fc_tcp_conn_get_info(conn, &ci);
+		/* Default RETA: entry i -> queue i % nq, indexed by hash % 128. */
+		if ((reply_hash(key, srv, IP_B, sport, ci.local_port) % 128) % nq == q)
+			good++;
+	}
+	CHECK_EQ(i, 200);
+	CHECK_EQ(good, 200);
+	app_reset(&ca);
+	stop(avail0);
+}
+
+static void
+test_rss_ports(void)
+{
+	struct rte_ipv4_tuple t = {
+		.src_addr = IPV4U(66, 9, 149, 187), .dst_addr = IPV4U(161, 142, 100, 80),
+		.sport = 2794, .dport = 1766,
+	};
+
+	/* The tuple layout and rte_softrss agree with the published test vector. */
+	CHECK_EQ(rte_softrss((uint32_t *)&t, RTE_THASH_V4_L4_LEN, ms_key), 0x51ccc178);
+	rss_case(ms_key, 4, 2, IP_A, 80);
+	rss_case(ms_key, 2, 0, IPV4U(198, 18, 7, 9), 8080);
+	rss_case(mlx5_key, 8, 5, IP_A, 443);
+	rss_case(mlx5_key, 3, 1, IP_A, 80);
+}
+
+static void
+test_sizes(void)
+{
+	struct fc_tcp_config c = wire_default_cfg(mp, IP_B);
+	struct fc_tcp_ctx *x;
+
+	CHECK(fc_tcp_tcb_size() <= 192);
+	c.max_conns = 50000;
+	x = fc_tcp_ctx_create(&c, SOCKET_ID_ANY);
+	CHECK(x != NULL);
+	if (x != NULL) {
+		printf("sizeof(struct tcb) = %zu, bytes per connection slot = %zu\n",
+			fc_tcp_tcb_size(), fc_tcp_bytes_per_conn(x));
+		CHECK(fc_tcp_bytes_per_conn(x) <= 256);
+	}
+	fc_tcp_ctx_free(x);
+	c.pool = NULL;
+	errno = 0;
+	CHECK(fc_tcp_ctx_create(&c, SOCKET_ID_ANY) == NULL);
+	CHECK_EQ(errno, EINVAL);
+}
+
+int
+main(int argc, char **argv)
+{
+	(void)argc;
+	if (fc_test_eal_init(argv[0], 256) < 0)
+		return FC_TEST_SKIP;
+	mp = rte_pktmbuf_pool_create("tcp_seg", 8191, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+		SOCKET_ID_ANY);
+	if (mp == NULL)
+		return 1;
+	test_passive_open_and_data();
+	test_rto_exact();
+	test_fast_retransmit_newreno();
+	test_ooo_delivery();
+	test_zero_window_persist();
+	test_rst_unknown_and_5961();
+	test_hostile();
+	test_syn_flood_bounded();
+	test_syn_retries();
+	test_wscale_and_ts();
+	test_rss_ports();
+	test_sizes();
+	return fc_test_result("test_tcp_seg");
+}
