@@ -217,7 +217,7 @@ fc_cmd_serve(int argc, char **argv)
 	struct fc_pair pair;
 	struct fc_pair_opts po = {
 		.prog = argv[0], .profile = profile, .iface = iface, .local_ip = ip,
-		.local_prefix = plen, .eal = eal, .nb_clients = threads,
+		.local_prefix = plen, .eal = eal, .nb_clients = threads, .cpus_from_end = true,
 	};
 	int rc = fc_pair_up(&pair, &po);
 	if (rc != FC_EXIT_OK) {
@@ -233,8 +233,14 @@ fc_cmd_serve(int argc, char **argv)
 	uint64_t start = fc_now_ns(), now = start;
 
 	fc_pair_net_conf(&pair, &nc);
+	/* A server waits for its client as long as it runs: ask once a second, without end. */
+	nc.arp_retry_ns = 1000000000ull;
+	nc.arp_max_tries = UINT32_MAX;
 	fc_net_init(&net, &nc);
-	while ((rc = fc_net_resolve(&net, peer_ip, now, &peer_mac)) == -EAGAIN && !fc_stop_requested) {
+	printf("serve: waiting for the peer %s to answer ARP\n", peer);
+	fflush(stdout);
+	while ((rc = fc_net_resolve(&net, peer_ip, now, &peer_mac)) == -EAGAIN && !fc_stop_requested &&
+	       (duration == 0 || now - start < duration)) {
 		uint16_t n = rte_eth_rx_burst(pair.client_port, 0, pkts, FC_BURST);
 
 		for (uint16_t i = 0; i < n; i++)
@@ -247,7 +253,8 @@ fc_cmd_serve(int argc, char **argv)
 	}
 	fc_net_flush(&net);
 	if (rc != 0) {
-		fprintf(stderr, "error: cannot resolve the peer %s: no ARP reply\n", peer);
+		fprintf(stderr, "error: cannot resolve the peer %s: %s\n", peer,
+			fc_stop_requested ? "stopped before it answered ARP" : "no ARP reply");
 		fc_pair_down(&pair);
 		fc_http_server_free(http);
 		return FC_EXIT_RUNTIME;

@@ -38,7 +38,7 @@ fc_drivers_cfg_dir(void)
 }
 
 int
-fc_lcore_map(unsigned nb_workers, char *out, size_t len)
+fc_lcore_map(unsigned nb_workers, bool from_end, char *out, size_t len)
 {
 	cpu_set_t set;
 	int cpus[CPU_SETSIZE], n = 0;
@@ -51,6 +51,13 @@ fc_lcore_map(unsigned nb_workers, char *out, size_t len)
 	}
 	if (n == 0)
 		cpus[n++] = 0;
+	if (from_end)
+		for (int i = 0; i < n / 2; i++) {
+			int t = cpus[i];
+
+			cpus[i] = cpus[n - 1 - i];
+			cpus[n - 1 - i] = t;
+		}
 	for (unsigned l = 0; l <= nb_workers; l++) {
 		/* Control on cpus[0]; worker k on cpus[1], cpus[2], ..., then cpus[0], round robin. */
 		int cpu = l == 0 ? cpus[0] : cpus[l % (unsigned)n];
@@ -174,7 +181,7 @@ fc_pair_up(struct fc_pair *p, const struct fc_pair_opts *o)
 	p->local_ip = o->local_ip ? o->local_ip : RTE_BE32(RTE_IPV4(198, 18, 0, 1));
 	p->prefix_len = o->local_ip ? o->local_prefix : 15;
 	p->gateway = o->gateway;
-	if (fc_lcore_map(nb_workers, lcores, sizeof(lcores)) != 0)
+	if (fc_lcore_map(nb_workers, o->cpus_from_end, lcores, sizeof(lcores)) != 0)
 		return FC_EXIT_INPUT;
 
 	struct fc_platform_opts po = {

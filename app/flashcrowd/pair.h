@@ -29,6 +29,8 @@ struct fc_pair_opts {
 	unsigned nb_clients;            /**< client workers (queue pairs) */
 	uint32_t target_ip;             /**< network order: the embedded server's address */
 	uint32_t server_max_conns;      /**< TCBs per server worker */
+	bool cpus_from_end;             /**< place workers from the last CPU down (serve), so a
+					  * second process (run) on the same box takes the others */
 };
 
 struct fc_pair {
@@ -63,10 +65,12 @@ void fc_pair_down(struct fc_pair *p);
 /**
  * Build the EAL --lcores map: lcore 0 (control) on the first allowed CPU, workers on the
  * other CPUs first, then sharing. The control core sleeps between ticks, so sharing its CPU
- * costs a worker little. Writes e.g. "0@0,1@1,2@0".
+ * costs a worker little. Writes e.g. "0@0,1@1,2@0". With @p from_end the CPU list is
+ * walked backwards (control on the last CPU, workers from the one before it), which is how
+ * `serve` leaves the first CPUs to a `run` process on the same machine.
  * @return 0, or -ENOSPC
  */
-int fc_lcore_map(unsigned nb_workers, char *out, size_t len);
+int fc_lcore_map(unsigned nb_workers, bool from_end, char *out, size_t len);
 
 /** The drivers_cfg folder: $FC_DRIVERS_CFG, else the source tree's, else the installed one. */
 const char *fc_drivers_cfg_dir(void);

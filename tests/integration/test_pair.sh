@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The appliance pair with no kernel in the path.
+# usage: test_pair.sh SRCDIR FLASHCROWD embedded|memif
+#   embedded  one process: client and server workers joined by net_ring; 10 s closed loop
+#   memif     two processes: `serve` on memif_server, `run` on memif_client; 10 s closed loop
+# Checks: 0 errors, every response 2xx, sent == completed + errors.total.
+set -u
+src=$1 fc=$2 mode=$3
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $mode: $*"; for f in "$work"/*.log; do echo "--- $f"; tail -40 "$f"; done; exit 1; }
+command -v python3 >/dev/null || skip "python3 is needed to check the JSON report"
+work=$(mktemp -d)
+srv=
+trap '[ -n "$srv" ] && kill $srv 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+
+case $mode in
+embedded)
+	"$fc" run --embedded -c 32 -d 10s --json "$work/r.json" >"$work/run.log" 2>&1 || fail "run exited $?"
+	;;
+memif)
+	[ "$(id -u)" = 0 ] || skip "memif needs root for its socket and shared memory"
+	name=fct$$
+	"$fc" serve --profile "$src/drivers_cfg/memif_server.json" --iface "$name" \
+		--local-ip 198.18.0.2/15 --peer 198.18.0.1 -d 40s >"$work/serve.log" 2>&1 &
+	srv=$!
+	# The server listens on the memif socket, then waits for the client to answer ARP.
+	for _ in $(seq 100); do grep -q '^serve: waiting' "$work/serve.log" && break; kill -0 $srv 2>/dev/null || break; sleep 0.1; done
+	"$fc" run --profile "$src/drivers_cfg/memif_client.json" --iface "$name" \
+		--local-ip 198.18.0.1/15 -c 32 -d 10s --json "$work/r.json" http://198.18.0.2/ \
+		>"$work/run.log" 2>&1 || fail "run exited $?"
+	kill -INT $srv
+	wait $srv || fail "serve exited $?"
+	srv=
+	grep -q '^serve: done:' "$work/serve.log" || fail "serve printed no summary"
+	;;
+*) fail "unknown mode" ;;
+esac
+
+python3 - "$work/r.json" <<'PY' || fail "report checks"
+import json, sys
+r = json.load(open(sys.argv[1]))
+q = r["requests"]
+assert q["sent"] == q["completed"] + q["errors"]["total"], "accounting invariant"
+assert q["errors"]["total"] == 0, "errors: %r" % q["errors"]
+assert q["completed"] > 1000, "only %d requests" % q["completed"]
+assert r["status"]["2xx"] == q["completed"], "non-2xx responses"
+print("completed %d, rps %.0f, p50 %.0fus, p99 %.0fus" % (q["completed"], r["throughput"]["rps"],
+      r["latency_us"]["p50"], r["latency_us"]["p99"]))
+PY
+echo "PASS: $mode"
