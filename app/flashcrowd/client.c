@@ -413,19 +413,13 @@ close_all(struct fc_client_worker *w)
 }
 
 static void
-flush_tx(struct fc_client_worker *w)
+flush_tx(struct fc_client_worker *w, uint64_t now)
 {
 	uint16_t n = fc_net_tx_bulk(&w->net, w->tx, FC_BURST);
 
-	n += fc_tcp_tx_bulk(w->tcp, w->tx + n, (uint16_t)(RTE_DIM(w->tx) - n));
-	if (n == 0)
-		return;
-	uint16_t sent = rte_eth_tx_burst(w->port_id, w->queue, w->tx, n);
-
-	if (sent < n) {
-		/* The NIC's ring is full: TCP will retransmit what was dropped here. */
-		rte_pktmbuf_free_bulk(w->tx + sent, n - sent);
-	}
+	n += fc_tcp_tx_bulk(w->tcp, w->tx + n, (uint16_t)(FC_IO_BURST * 4 - n));
+	/* Called with n == 0 too: the impairment stage may hold frames that are now due. */
+	fc_io_tx(&w->io, w->tx, n, now);
 }
 
 void
@@ -437,7 +431,7 @@ fc_client_worker_poll(struct fc_client_worker *w, uint64_t now)
 
 	fc_hist_pair_poll(&w->lat);
 	fc_hist_pair_poll(&w->lat_unc);
-	n = rte_eth_rx_burst(w->port_id, w->queue, pkts, FC_BURST);
+	n = fc_io_rx(&w->io, pkts, now);
 	for (uint16_t i = 0; i < n; i++)
 		if (fc_net_input(&w->net, pkts[i], now) == FC_NET_TCP)
 			tcp_pkts[k++] = pkts[i];
@@ -456,7 +450,7 @@ fc_client_worker_poll(struct fc_client_worker *w, uint64_t now)
 		close_all(w);
 	}
 	scan_timeouts(w, now);
-	flush_tx(w);
+	flush_tx(w, now);
 	/* Slots, not TCBs: a connection in TIME_WAIT is done as far as the run is concerned. */
 	__atomic_store_n(&w->ctl.open_conns, w->nb_used, __ATOMIC_RELAXED);
 }
@@ -469,7 +463,7 @@ fc_client_worker_main(void *arg)
 	while (__atomic_load_n(&w->ctl.phase, __ATOMIC_ACQUIRE) != FC_PHASE_EXIT)
 		fc_client_worker_poll(w, fc_now_ns());
 	/* Send the last FINs/RSTs we queued. */
-	flush_tx(w);
+	flush_tx(w, fc_now_ns());
 	__atomic_store_n(&w->ctl.exited, 1, __ATOMIC_RELEASE);
 	return 0;
 }
@@ -501,7 +495,7 @@ fc_client_worker_init(struct fc_client_worker *w, const struct fc_run_params *rp
 	tc.local_mac = netconf->mac;
 	tc.next_hop_mac = *peer_mac;
 	tc.local_ip = rte_be_to_cpu_32(netconf->ip);
-	tc.queue_id = w->queue;
+	tc.queue_id = w->io.queue;
 	w->tcp = fc_tcp_ctx_create(&tc, socket);
 	if (w->tcp == NULL)
 		return -errno;
@@ -520,6 +514,10 @@ fc_client_worker_init(struct fc_client_worker *w, const struct fc_run_params *rp
 		w->conns[s].w = w;
 	if (fc_hist_pair_init(&w->lat, socket) != 0 || fc_hist_pair_init(&w->lat_unc, socket) != 0)
 		return -ENOMEM;
+	rc = fc_port_io_impair(&w->io, rp->imp_rx, rp->imp_tx, netconf->pool, rp->seed + w->idx,
+			       socket);
+	if (rc)
+		return rc;
 	if (rp->open_loop) {
 		struct fc_rate_conf rc2 = {
 			.model = rp->model, .plan = rp->plan, .start_ns = rp->start_ns,
@@ -543,10 +541,43 @@ fc_client_worker_fini(struct fc_client_worker *w)
 	fc_tcp_ctx_free(w->tcp);
 	w->tcp = NULL;
 	fc_net_flush(&w->net);
+	fc_port_io_fini(&w->io);
 	fc_http_hdr_pool_free(w->hdr_pool);
 	rte_free(w->conns);
 	rte_free(w->ready);
 	rte_free(w->backlog);
 	fc_hist_pair_fini(&w->lat);
 	fc_hist_pair_fini(&w->lat_unc);
+}
+
+int
+fc_port_io_impair(struct fc_port_io *io, const struct fc_impair_conf *rx,
+		  const struct fc_impair_conf *tx, struct rte_mempool *pool, uint64_t seed, int socket)
+{
+	if (rx != NULL) {
+		struct fc_impair_conf c = *rx;
+
+		/* Each direction and each worker draws its own sequence. */
+		c.seed = seed * 2 + 1;
+		io->imp_rx = fc_impair_create(&c, pool, socket);
+		if (io->imp_rx == NULL)
+			return -errno;
+	}
+	if (tx != NULL) {
+		struct fc_impair_conf c = *tx;
+
+		c.seed = seed * 2 + 2;
+		io->imp_tx = fc_impair_create(&c, pool, socket);
+		if (io->imp_tx == NULL)
+			return -errno;
+	}
+	return 0;
+}
+
+void
+fc_port_io_fini(struct fc_port_io *io)
+{
+	fc_impair_free(io->imp_rx);
+	fc_impair_free(io->imp_tx);
+	io->imp_rx = io->imp_tx = NULL;
 }

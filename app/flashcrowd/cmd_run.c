@@ -26,6 +26,7 @@
 #include "control.h"
 #include "engine.h"
 #include "fc_scenario.h"
+#include "impair_opts.h"
 #include "pair.h"
 #include "server.h"
 
@@ -42,6 +43,7 @@ struct run_state {
 	struct fc_client_worker *workers;
 	struct rte_ether_addr peer_mac;
 	struct fc_net_conf netconf;
+	struct fc_impair_opts impair;
 	char health_pre[160], health_post[160];
 };
 
@@ -110,8 +112,8 @@ health_check(struct run_state *st, char *out, size_t len)
 	hp.nb_workers = 1;
 	hp.tcp.max_conns = 4;
 	w->idx = 0;
-	w->port_id = st->pair.client_port;
-	w->queue = 0;
+	w->io.port_id = st->pair.client_port;
+	w->io.queue = 0;
 	w->ctl.target_conns = 1;
 	if (fc_client_worker_init(w, &hp, &st->netconf, &st->peer_mac, (int)rte_socket_id()) != 0) {
 		snprintf(out, len, "not run (setup failed)");
@@ -281,6 +283,39 @@ sum_tcp(struct run_state *st, struct fc_report *r)
 	fc_report_set_counter(r, "cksum_errors", cks);
 	fc_report_set_counter(r, "ooo_segments", ooo);
 	fc_report_set_counter(r, "dupacks", dupack);
+
+	struct fc_impair_stats ir = {0}, it = {0};
+	bool any = false;
+
+	for (unsigned i = 0; i < st->rp.nb_workers; i++) {
+		const struct fc_port_io *io = &st->workers[i].io;
+
+		if (io->imp_rx) {
+			const struct fc_impair_stats *s = fc_impair_stats(io->imp_rx);
+
+			ir.dropped += s->dropped;
+			ir.duplicated += s->duplicated;
+			ir.delayed += s->delayed;
+			ir.reordered += s->reordered;
+			any = true;
+		}
+		if (io->imp_tx) {
+			const struct fc_impair_stats *s = fc_impair_stats(io->imp_tx);
+
+			it.dropped += s->dropped;
+			it.duplicated += s->duplicated;
+			it.delayed += s->delayed;
+			it.reordered += s->reordered;
+			any = true;
+		}
+	}
+	if (any)
+		printf("  impairment at the port: rx %lu dropped, %lu duplicated, %lu delayed, "
+		       "%lu reordered; tx %lu dropped, %lu duplicated, %lu delayed, %lu reordered\n",
+		       (unsigned long)ir.dropped, (unsigned long)ir.duplicated,
+		       (unsigned long)ir.delayed, (unsigned long)ir.reordered,
+		       (unsigned long)it.dropped, (unsigned long)it.duplicated,
+		       (unsigned long)it.delayed, (unsigned long)it.reordered);
 }
 
 int
@@ -295,6 +330,10 @@ fc_cmd_run(int argc, char **argv)
 	fc_errors_init(&errs);
 	fc_scenario_init(&st->sc);
 	fc_limits_default(&st->limits);
+	if (fc_impair_opts_take(&argc, argv, &st->impair) != 0) {
+		exit_code = FC_EXIT_INPUT;
+		goto out_scenario;
+	}
 	rc = fc_scenario_from_argv(argc, argv, &st->sc, &st->limits, &errs);
 	if (rc == FC_SCENARIO_HELP) {
 		fc_scenario_usage(stdout);
@@ -333,6 +372,8 @@ fc_cmd_run(int argc, char **argv)
 	rp->connect_timeout_ns = st->sc.connect_timeout_ns;
 	rp->request_timeout_ns = st->sc.request_timeout_ns;
 	rp->seed = 0x5eed;
+	rp->imp_rx = st->impair.rx_set ? &st->impair.rx : NULL;
+	rp->imp_tx = st->impair.tx_set ? &st->impair.tx : NULL;
 	/* TIME_WAIT holds slots: in close mode give each worker room for a second of them. */
 	rp->tcp.max_conns = rp->max_conns_per_worker * 2 + 64;
 	if (rp->close_mode)
@@ -389,8 +430,8 @@ fc_cmd_run(int argc, char **argv)
 
 		w->idx = i;
 		w->lcore = st->pair.client_lcores[i];
-		w->port_id = st->pair.client_port;
-		w->queue = (uint16_t)i;
+		w->io.port_id = st->pair.client_port;
+		w->io.queue = (uint16_t)i;
 		rc = fc_client_worker_init(w, rp, &st->netconf, &st->peer_mac,
 					   (int)rte_lcore_to_socket_id(w->lcore));
 		if (rc != 0) {

@@ -265,8 +265,8 @@ fc_cmd_serve(int argc, char **argv)
 	for (unsigned i = 0; ws && i < threads; i++) {
 		ws[i].idx = i;
 		ws[i].lcore = pair.client_lcores[i];
-		ws[i].port_id = pair.client_port;
-		ws[i].queue = (uint16_t)i;
+		ws[i].io.port_id = pair.client_port;
+		ws[i].io.queue = (uint16_t)i;
 		ws[i].listen_port = (uint16_t)port;
 		rc = fc_server_worker_init(&ws[i], http, &tc, &nc, &peer_mac, max_conns,
 					   (int)rte_lcore_to_socket_id(ws[i].lcore));

@@ -23,6 +23,9 @@
 #include "commands.h"
 #include "fc_scenario.h"
 #include "fc_tcp.h"
+#include "engine.h"
+#include "impair_opts.h"
+#include "port_io.h"
 
 enum xfer_mode { XFER_ECHO, XFER_DISCARD, XFER_GET };
 
@@ -162,7 +165,10 @@ usage(FILE *f)
 {
 	fprintf(f,
 		"usage: flashcrowd xfer --profile P --iface IF --local-ip A.B.C.D/LEN\n"
-		"           --mode echo|discard|get [--bytes N] [--path /P] [-d TIMEOUT] HOST:PORT\n");
+		"           --mode echo|discard|get [--bytes N] [--path /P] [-d TIMEOUT]\n"
+		"           [--impair SPEC | --impair-rx SPEC --impair-tx SPEC] HOST:PORT\n"
+		"SPEC is netem-style: 'loss 2%%', 'delay 10ms 5ms', 'delay 2ms reorder 25%%',\n"
+		"'duplicate 5%%', applied at the appliance's port.\n");
 }
 
 int
@@ -181,8 +187,11 @@ fc_cmd_xfer(int argc, char **argv)
 			 .fnv = 0xcbf29ce484222325ull};
 	const char *path = "/";
 	uint64_t limit = 60ull * 1000000000ull;
+	struct fc_impair_opts imp;
 	int c;
 
+	if (fc_impair_opts_take(&argc, argv, &imp) != 0)
+		return FC_EXIT_INPUT;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -288,9 +297,18 @@ fc_cmd_xfer(int argc, char **argv)
 		fc_app_port_down(&ap);
 		return FC_EXIT_RUNTIME;
 	}
+	struct fc_port_io io = {.port_id = pid, .queue = 0};
+
+	if (fc_port_io_impair(&io, imp.rx_set ? &imp.rx : NULL, imp.tx_set ? &imp.tx : NULL,
+			      ap.port.pool, 42, ap.port.socket) != 0) {
+		fprintf(stderr, "error: impairment: %s\n", strerror(errno));
+		fc_tcp_ctx_free(tcp);
+		fc_app_port_down(&ap);
+		return FC_EXIT_RUNTIME;
+	}
 	x.c = fc_tcp_connect(tcp, rte_be_to_cpu_32(ip), (uint16_t)port, &xfer_ops, &x, now);
 	while (x.c != NULL && !x.closed && !fc_stop_requested && now - start < limit) {
-		uint16_t n = rte_eth_rx_burst(pid, 0, pkts, 32), k = 0;
+		uint16_t n = fc_io_rx(&io, pkts, now), k = 0;
 
 		for (uint16_t i = 0; i < n; i++)
 			if (fc_net_input(&net, pkts[i], now) == FC_NET_TCP)
@@ -301,8 +319,7 @@ fc_cmd_xfer(int argc, char **argv)
 		pump(&x);
 		n = fc_net_tx_bulk(&net, pkts, 32);
 		n += fc_tcp_tx_bulk(tcp, pkts + n, (uint16_t)(32 - n));
-		uint16_t s = rte_eth_tx_burst(pid, 0, pkts, n);
-		rte_pktmbuf_free_bulk(pkts + s, n - s);
+		fc_io_tx(&io, pkts, n, now);
 		now = fc_now_ns();
 	}
 	double secs = (now - start) / 1e9;
@@ -319,6 +336,19 @@ fc_cmd_xfer(int argc, char **argv)
 	       (unsigned long)tcn->rto_fired, (unsigned long)tcn->dupacks,
 	       (unsigned long)tcn->ooo_segs, (unsigned long)tcn->dup_segs,
 	       (unsigned long)tcn->cksum_errors);
+	if (x.c != NULL && !x.closed) {
+		struct fc_tcp_conn_info ci;
+		static const char *const states[] = {"CLOSED", "LISTEN", "SYN_SENT", "SYN_RCVD",
+			"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK",
+			"TIME_WAIT"};
+
+		fc_tcp_conn_get_info(x.c, &ci);
+		printf("stalled: state %s snd_una %u snd_nxt %u snd_wnd %u cwnd %u ssthresh %u "
+		       "snd_queued %u rcv_nxt %u rcv_wnd %u ooo %u rto %.1fms srtt %.1fms retries %u\n",
+		       states[ci.state], ci.snd_una, ci.snd_nxt, ci.snd_wnd, ci.cwnd, ci.ssthresh,
+		       ci.snd_queued, ci.rcv_nxt, ci.rcv_wnd, ci.ooo_segs, ci.rto_ns / 1e6,
+		       ci.srtt_ns / 1e6, ci.retries);
+	}
 	switch (x.mode) {
 	case XFER_ECHO:
 		if (x.rcvd == x.total && x.mismatch_at == UINT64_MAX && x.closed)
@@ -338,7 +368,19 @@ fc_cmd_xfer(int argc, char **argv)
 			result = FC_EXIT_OK;
 		break;
 	}
+	if (io.imp_rx || io.imp_tx) {
+		const struct fc_impair_stats *r = io.imp_rx ? fc_impair_stats(io.imp_rx) : NULL;
+		const struct fc_impair_stats *t = io.imp_tx ? fc_impair_stats(io.imp_tx) : NULL;
+
+		printf("impair: rx dropped %lu duplicated %lu delayed %lu reordered %lu; "
+		       "tx dropped %lu duplicated %lu delayed %lu reordered %lu\n",
+		       (unsigned long)(r ? r->dropped : 0), (unsigned long)(r ? r->duplicated : 0),
+		       (unsigned long)(r ? r->delayed : 0), (unsigned long)(r ? r->reordered : 0),
+		       (unsigned long)(t ? t->dropped : 0), (unsigned long)(t ? t->duplicated : 0),
+		       (unsigned long)(t ? t->delayed : 0), (unsigned long)(t ? t->reordered : 0));
+	}
 	fc_tcp_ctx_free(tcp);
+	fc_port_io_fini(&io);
 	fc_net_flush(&net);
 	fc_app_port_down(&ap);
 	return result;

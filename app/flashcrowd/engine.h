@@ -26,6 +26,7 @@
 #include "fc_rate.h"
 #include "fc_stats.h"
 #include "fc_tcp.h"
+#include "port_io.h"
 
 #define FC_PIPE_MAX 16          /**< most requests in flight on one connection */
 #define FC_BURST 32             /**< rx/tx burst size */
@@ -57,6 +58,8 @@ struct fc_run_params {
 	uint64_t max_requests;          /**< stop issuing after this many per worker (0 = no limit) */
 	uint64_t seed;                  /**< PRNG seed (mix choice, Poisson) */
 	struct fc_tcp_config tcp;       /**< template for each worker's TCP context */
+	const struct fc_impair_conf *imp_rx; /**< impair received frames (NULL = none) */
+	const struct fc_impair_conf *imp_tx; /**< impair sent frames (NULL = none) */
 };
 
 struct fc_client_worker;
@@ -89,8 +92,7 @@ struct fc_worker_ctl {
 struct fc_client_worker {
 	unsigned idx;                           /**< 0..nb_workers-1 */
 	unsigned lcore;                         /**< EAL lcore id */
-	uint16_t port_id;                       /**< port */
-	uint16_t queue;                         /**< its queue pair */
+	struct fc_port_io io;                   /**< its queue pair (and impairment) */
 	const struct fc_run_params *rp;         /**< run parameters */
 	struct fc_worker_ctl ctl;               /**< control words */
 	struct fc_stats_core stats;             /**< counters (single writer: this worker) */
@@ -117,6 +119,17 @@ struct fc_client_worker {
 	uint64_t close_started;                 /**< CLOSE phase: when connections were closed */
 	struct rte_mbuf *tx[FC_BURST * 4];      /**< frames gathered for tx_burst */
 };
+
+/**
+ * Create the impairment stages a worker's queue pair asks for (none when both are NULL).
+ * @return 0, or -errno
+ */
+int fc_port_io_impair(struct fc_port_io *io, const struct fc_impair_conf *rx,
+		      const struct fc_impair_conf *tx, struct rte_mempool *pool, uint64_t seed,
+		      int socket);
+
+/** Free the impairment stages. */
+void fc_port_io_fini(struct fc_port_io *io);
 
 /**
  * Allocate and initialise a client worker's contexts (on @p socket).

@@ -121,8 +121,8 @@ start_servers(struct fc_pair *p, const struct fc_pair_opts *o)
 
 		w->idx = i;
 		w->lcore = lcore;
-		w->port_id = p->server.port_id;
-		w->queue = (uint16_t)i;
+		w->io.port_id = p->server.port_id;
+		w->io.queue = (uint16_t)i;
 		w->listen_port = 80;
 		int rc = fc_server_worker_init(w, p->http, &tc, &nc, &p->client.mac,
 					       o->server_max_conns, (int)rte_lcore_to_socket_id(lcore));

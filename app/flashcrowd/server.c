@@ -221,17 +221,12 @@ service_active(struct fc_server_worker *w, uint64_t now)
 }
 
 static void
-flush_tx(struct fc_server_worker *w)
+flush_tx(struct fc_server_worker *w, uint64_t now)
 {
 	uint16_t n = fc_net_tx_bulk(&w->net, w->tx, FC_BURST);
 
-	n += fc_tcp_tx_bulk(w->tcp, w->tx + n, (uint16_t)(RTE_DIM(w->tx) - n));
-	if (n == 0)
-		return;
-	uint16_t sent = rte_eth_tx_burst(w->port_id, w->queue, w->tx, n);
-
-	if (sent < n)
-		rte_pktmbuf_free_bulk(w->tx + sent, n - sent);
+	n += fc_tcp_tx_bulk(w->tcp, w->tx + n, (uint16_t)(FC_IO_BURST * 4 - n));
+	fc_io_tx(&w->io, w->tx, n, now);
 }
 
 void
@@ -241,7 +236,7 @@ fc_server_worker_poll(struct fc_server_worker *w, uint64_t now)
 	uint16_t n, k = 0;
 
 	fc_hist_pair_poll(&w->service);
-	n = rte_eth_rx_burst(w->port_id, w->queue, pkts, FC_BURST);
+	n = fc_io_rx(&w->io, pkts, now);
 	for (uint16_t i = 0; i < n; i++)
 		if (fc_net_input(&w->net, pkts[i], now) == FC_NET_TCP)
 			tcp_pkts[k++] = pkts[i];
@@ -250,7 +245,7 @@ fc_server_worker_poll(struct fc_server_worker *w, uint64_t now)
 	fc_tcp_process(w->tcp, now);
 	if (w->nb_active)
 		service_active(w, now);
-	flush_tx(w);
+	flush_tx(w, now);
 }
 
 int
@@ -260,7 +255,7 @@ fc_server_worker_main(void *arg)
 
 	while (__atomic_load_n(&w->ctl.phase, __ATOMIC_ACQUIRE) != FC_PHASE_EXIT)
 		fc_server_worker_poll(w, fc_now_ns());
-	flush_tx(w);
+	flush_tx(w, fc_now_ns());
 	__atomic_store_n(&w->ctl.exited, 1, __ATOMIC_RELEASE);
 	return 0;
 }
@@ -309,6 +304,7 @@ fc_server_worker_fini(struct fc_server_worker *w)
 	fc_tcp_ctx_free(w->tcp);
 	w->tcp = NULL;
 	fc_net_flush(&w->net);
+	fc_port_io_fini(&w->io);
 	fc_http_hdr_pool_free(w->hdr_pool);
 	rte_free(w->conns);
 	rte_free(w->free_slots);

@@ -22,8 +22,7 @@ struct fc_server_stats {
 struct fc_server_worker {
 	unsigned idx;                           /**< index among server workers */
 	unsigned lcore;                         /**< EAL lcore */
-	uint16_t port_id;                       /**< port */
-	uint16_t queue;                         /**< queue pair */
+	struct fc_port_io io;                   /**< queue pair (and impairment) */
 	uint16_t listen_port;                   /**< TCP port */
 	struct fc_worker_ctl ctl;               /**< phase (RUN until EXIT) */
 	struct fc_server_stats stats;           /**< worker counters */
