@@ -2,11 +2,11 @@
 /*
  * `flashcrowd serve`: the HTTP responder on the userspace stack, on a port from a profile
  * (af_packet/af_xdp on the test bench, memif facing another flashcrowd, or a NIC).
- * lib/tcp talks to one L2 next hop per context, so the client (or its router) is named
- * with --peer and ARP-resolved before serving.
+ * Routes and port options come from lib/scenario's serve configuration (flags or
+ * --routes FILE). lib/tcp talks to one L2 next hop per context, so the client (or its
+ * router) is named with --peer and ARP-resolved before serving.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,268 +22,162 @@
 #include "commands.h"
 #include "fc_http.h"
 #include "fc_scenario.h"
+#include "impair_opts.h"
 #include "pair.h"
 #include "server.h"
-
-#define MAX_ROUTES 16
 
 static void
 usage(FILE *f)
 {
-	fprintf(f,
-		"usage: flashcrowd serve --profile drivers_cfg/X.json --iface IF --local-ip A.B.C.D/LEN\n"
-		"           --peer A.B.C.D [-p PORT] [-t WORKERS] [-d DURATION] [-c MAX_CONNS]\n"
-		"           [--status N] [--body-size N | --body TEXT | --file PATH] [--chunked]\n"
-		"           [--chunk-size N] [--delay D | --delay MIN:MAX] [--route PATH:STATUS:SIZE]...\n"
-		"Serves HTTP/1.1 (keep-alive, pipelining, close) from the userspace stack. The default\n"
-		"route answers every path; --route adds exact paths (or prefixes ending in '*') first.\n"
-		"Runs for -d, or until SIGINT/SIGTERM.\n");
+	fprintf(f, "usage: flashcrowd serve --profile drivers_cfg/X.json --iface IF --local-ip A.B.C.D/LEN\n"
+		"           --peer A.B.C.D [--port N] [-d DURATION] [route and port options]\n"
+		"Serves HTTP/1.1 (keep-alive, pipelining, close, chunked, delays) from the userspace\n"
+		"stack until -d passes or SIGINT/SIGTERM. --peer is the client (or router) to ARP for.\n\n");
+	fc_serve_usage(f);
 }
 
+/* Wait (as long as we run) for the peer to answer ARP, on queue 0 from the main lcore. */
 static int
-parse_delay(const char *s, uint64_t *lo, uint64_t *hi)
+resolve_peer(const struct fc_pair *pair, uint32_t peer_ip, uint64_t deadline,
+	     struct rte_ether_addr *mac)
 {
-	char a[32], *colon;
-
-	snprintf(a, sizeof(a), "%s", s);
-	colon = strchr(a, ':');
-	if (colon)
-		*colon = '\0';
-	if (fc_parse_duration(a, lo) != 0)
-		return -EINVAL;
-	*hi = *lo;
-	if (colon && fc_parse_duration(colon + 1, hi) != 0)
-		return -EINVAL;
-	return *hi >= *lo ? 0 : -EINVAL;
-}
-
-int
-fc_cmd_serve(int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{"profile", required_argument, NULL, 'P'}, {"iface", required_argument, NULL, 'i'},
-		{"local-ip", required_argument, NULL, 'l'}, {"peer", required_argument, NULL, 'r'},
-		{"eal", required_argument, NULL, 'e'}, {"port", required_argument, NULL, 'p'},
-		{"threads", required_argument, NULL, 't'}, {"duration", required_argument, NULL, 'd'},
-		{"connections", required_argument, NULL, 'c'},
-		{"status", required_argument, NULL, 's'}, {"body-size", required_argument, NULL, 'b'},
-		{"body", required_argument, NULL, 'B'}, {"file", required_argument, NULL, 'f'},
-		{"chunked", no_argument, NULL, 'k'}, {"chunk-size", required_argument, NULL, 'K'},
-		{"delay", required_argument, NULL, 'D'}, {"route", required_argument, NULL, 'R'},
-		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
-	};
-	struct fc_http_route_spec routes[MAX_ROUTES + 1];
-	char route_paths[MAX_ROUTES][256];
-	unsigned nroutes = 0;
-	struct fc_http_route_spec def = {.path = "*", .status = 200, .body = "hello world\n",
-					 .body_len = 12};
-	const char *profile = NULL, *iface = NULL, *local_ip = NULL, *peer = NULL, *eal = NULL;
-	uint64_t duration = 0, v;
-	unsigned port = 80, threads = 1, max_conns = 16384;
-	uint32_t peer_ip = 0, ip;
-	uint8_t plen = 0;
-	int c, bad = 0;
-
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "p:t:d:c:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'P': profile = optarg; break;
-		case 'i': iface = optarg; break;
-		case 'l': local_ip = optarg; break;
-		case 'r': peer = optarg; break;
-		case 'e': eal = optarg; break;
-		case 'p':
-			if (fc_parse_count(optarg, &v) || v == 0 || v > 65535) {
-				fprintf(stderr, "error: --port: value '%s' is not in 1..65535\n", optarg);
-				bad = 1;
-			}
-			port = (unsigned)v;
-			break;
-		case 't':
-			if (fc_parse_count(optarg, &v) || v == 0 || v > FC_MAX_WORKERS) {
-				fprintf(stderr, "error: --threads: value '%s' is not in 1..%d\n", optarg,
-					FC_MAX_WORKERS);
-				bad = 1;
-			}
-			threads = (unsigned)v;
-			break;
-		case 'c':
-			if (fc_parse_count(optarg, &v) || v == 0 || v > 1000000) {
-				fprintf(stderr, "error: --connections: value '%s' is not in 1..1000000\n", optarg);
-				bad = 1;
-			}
-			max_conns = (unsigned)v;
-			break;
-		case 'd':
-			if (fc_parse_duration(optarg, &duration) || duration == 0) {
-				fprintf(stderr, "error: -d: value '%s' is not a duration\n", optarg);
-				bad = 1;
-			}
-			break;
-		case 's':
-			if (fc_parse_count(optarg, &v) || v < 100 || v > 599) {
-				fprintf(stderr, "error: --status: value '%s' is not in 100..599\n", optarg);
-				bad = 1;
-			}
-			def.status = (uint16_t)v;
-			break;
-		case 'b':
-			if (fc_parse_size(optarg, &v) || v > FC_HTTP_MAX_BODY_SIZE) {
-				fprintf(stderr, "error: --body-size: value '%s' is above the limit 1Mi\n", optarg);
-				bad = 1;
-			}
-			def.body = NULL;
-			def.body_len = 0;
-			def.body_size = (uint32_t)v;
-			break;
-		case 'B': def.body = optarg; def.body_len = strlen(optarg); break;
-		case 'f': def.body = NULL; def.body_len = 0; def.body_file = optarg; break;
-		case 'k': def.chunked = true; break;
-		case 'K':
-			if (fc_parse_size(optarg, &v) || v == 0 || v > FC_HTTP_MAX_BODY_SIZE) {
-				fprintf(stderr, "error: --chunk-size: value '%s' is not in 1..1Mi\n", optarg);
-				bad = 1;
-			}
-			def.chunk_size = (uint32_t)v;
-			break;
-		case 'D':
-			if (parse_delay(optarg, &def.delay_min_ns, &def.delay_max_ns)) {
-				fprintf(stderr, "error: --delay: value '%s' is not D or MIN:MAX (e.g. 5ms:20ms)\n",
-					optarg);
-				bad = 1;
-			}
-			break;
-		case 'R': {
-			char *p1, *p2;
-			unsigned long st = 200;
-			uint64_t size = 0;
-
-			if (nroutes == MAX_ROUTES) {
-				fprintf(stderr, "error: --route: more than %d routes\n", MAX_ROUTES);
-				bad = 1;
-				break;
-			}
-			snprintf(route_paths[nroutes], sizeof(route_paths[0]), "%s", optarg);
-			p1 = strchr(route_paths[nroutes], ':');
-			if (p1) {
-				*p1++ = '\0';
-				st = strtoul(p1, &p2, 10);
-				if (*p2 == ':' && fc_parse_size(p2 + 1, &size) != 0)
-					st = 0;
-			}
-			if (route_paths[nroutes][0] != '/' || st < 100 || st > 599) {
-				fprintf(stderr, "error: --route: value '%s' is not PATH:STATUS:SIZE\n", optarg);
-				bad = 1;
-				break;
-			}
-			routes[nroutes] = (struct fc_http_route_spec){
-				.path = route_paths[nroutes], .status = (uint16_t)st, .body_size = (uint32_t)size,
-			};
-			nroutes++;
-			break;
-		}
-		case 'h': usage(stdout); return FC_EXIT_OK;
-		default: usage(stderr); return FC_EXIT_INPUT;
-		}
-	}
-	if (optind != argc) {
-		fprintf(stderr, "error: unexpected argument '%s'\n", argv[optind]);
-		bad = 1;
-	}
-	if (profile == NULL || iface == NULL || local_ip == NULL || peer == NULL) {
-		fprintf(stderr, "error: --profile, --iface, --local-ip and --peer are required\n");
-		bad = 1;
-	}
-	if (local_ip && fc_ip_parse(local_ip, &ip, &plen) != 0) {
-		fprintf(stderr, "error: --local-ip: value '%s' is not A.B.C.D/LEN\n", local_ip);
-		bad = 1;
-	}
-	if (peer && fc_ip_parse(peer, &peer_ip, NULL) != 0) {
-		fprintf(stderr, "error: --peer: value '%s' is not an IPv4 address\n", peer);
-		bad = 1;
-	}
-	if (bad)
-		return FC_EXIT_INPUT;
-	routes[nroutes++] = def;
-
-	char err[512];
-	struct fc_http_server *http = fc_http_server_create(routes, nroutes, err, sizeof(err));
-	if (http == NULL) {
-		fprintf(stderr, "error: %s\n", err);
-		return FC_EXIT_INPUT;
-	}
-
-	/* The port, with `threads` queue pairs; serve workers take the client-worker slots. */
-	struct fc_pair pair;
-	struct fc_pair_opts po = {
-		.prog = argv[0], .profile = profile, .iface = iface, .local_ip = ip,
-		.local_prefix = plen, .eal = eal, .nb_clients = threads, .cpus_from_end = true,
-	};
-	int rc = fc_pair_up(&pair, &po);
-	if (rc != FC_EXIT_OK) {
-		fc_http_server_free(http);
-		return rc;
-	}
-	fc_signals_install();
-
 	struct fc_net_conf nc;
 	struct fc_net_ctx net;
-	struct rte_ether_addr peer_mac;
 	struct rte_mbuf *pkts[FC_BURST];
-	uint64_t start = fc_now_ns(), now = start;
+	uint64_t now = fc_now_ns();
+	int rc;
 
-	fc_pair_net_conf(&pair, &nc);
-	/* A server waits for its client as long as it runs: ask once a second, without end. */
+	fc_pair_net_conf(pair, &nc);
 	nc.arp_retry_ns = 1000000000ull;
 	nc.arp_max_tries = UINT32_MAX;
 	fc_net_init(&net, &nc);
-	printf("serve: waiting for the peer %s to answer ARP\n", peer);
-	fflush(stdout);
-	while ((rc = fc_net_resolve(&net, peer_ip, now, &peer_mac)) == -EAGAIN && !fc_stop_requested &&
-	       (duration == 0 || now - start < duration)) {
-		uint16_t n = rte_eth_rx_burst(pair.client_port, 0, pkts, FC_BURST);
+	while ((rc = fc_net_resolve(&net, peer_ip, now, mac)) == -EAGAIN && !fc_stop_requested &&
+	       now < deadline) {
+		uint16_t n = rte_eth_rx_burst(pair->client_port, 0, pkts, FC_BURST);
 
 		for (uint16_t i = 0; i < n; i++)
 			if (fc_net_input(&net, pkts[i], now) != FC_NET_CONSUMED)
 				rte_pktmbuf_free(pkts[i]);
 		n = fc_net_tx_bulk(&net, pkts, FC_BURST);
-		uint16_t s = rte_eth_tx_burst(pair.client_port, 0, pkts, n);
+		uint16_t s = rte_eth_tx_burst(pair->client_port, 0, pkts, n);
 		rte_pktmbuf_free_bulk(pkts + s, n - s);
 		now = fc_now_ns();
 	}
 	fc_net_flush(&net);
+	return rc;
+}
+
+int
+fc_cmd_serve(int argc, char **argv)
+{
+	struct fc_serve_conf conf;
+	struct fc_limits limits;
+	struct fc_errors errs;
+	struct fc_impair_opts imp;
+	uint64_t duration = 0, port = 80;
+	uint32_t peer_ip = 0;
+	int rc, exit_code = FC_EXIT_OK;
+
+	fc_errors_init(&errs);
+	fc_limits_default(&limits);
+	fc_serve_init(&conf);
+	if (fc_impair_opts_take(&argc, argv, &imp) != 0)
+		return FC_EXIT_INPUT;
+	/* Options of the process, not of the HTTP configuration. */
+	const char *peer = fc_argv_take(&argc, argv, "peer", NULL);
+	const char *port_s = fc_argv_take(&argc, argv, "port", "-p");
+	const char *dur_s = fc_argv_take(&argc, argv, "duration", "-d");
+
+	if (peer == NULL || fc_ip_parse(peer, &peer_ip, NULL) != 0)
+		fc_errors_add(&errs, "--peer: %s", peer ? "value is not an IPv4 address" :
+			      "missing (the client, or the router in front of it, to ARP for)");
+	if (port_s && (fc_parse_count(port_s, &port) != 0 || port == 0 || port > 65535))
+		fc_errors_add(&errs, "--port: %s is not in 1..65535", port_s);
+	if (dur_s && (fc_parse_duration(dur_s, &duration) != 0 || duration == 0))
+		fc_errors_add(&errs, "-d: %s is not a duration", dur_s);
+	rc = fc_serve_from_argv(argc, argv, &conf, &errs);
+	if (rc == FC_SCENARIO_HELP) {
+		usage(stdout);
+		fc_serve_free(&conf);
+		return FC_EXIT_OK;
+	}
+	/* Validate even after errors, so every mistake is reported in one pass. */
+	fc_serve_validate(&conf, &limits, &errs);
+	if (conf.profile_path[0] == '\0' || conf.port.iface[0] == '\0' || conf.port.local_ip == 0)
+		fc_errors_add(&errs, "--profile, --iface and --local-ip are required");
+	if (fc_errors_total(&errs)) {
+		fc_errors_print(&errs, stderr);
+		fc_serve_free(&conf);
+		return FC_EXIT_INPUT;
+	}
+	struct fc_http_server *http = fc_serve_create_server(&conf, &errs);
+	if (http == NULL) {
+		fc_errors_print(&errs, stderr);
+		fc_serve_free(&conf);
+		return FC_EXIT_INPUT;
+	}
+
+	unsigned threads = conf.cores;
+	struct fc_pair pair;
+	struct fc_pair_opts po = {
+		.prog = argv[0], .profile = conf.profile_path, .iface = conf.port.iface,
+		.local_ip = conf.port.local_ip, .local_prefix = conf.port.local_prefix,
+		.gateway = conf.port.gateway, .eal = conf.eal[0] ? conf.eal : NULL,
+		.nb_clients = threads, .cpus_from_end = true,
+	};
+	struct fc_server_worker *ws = NULL;
+
+	rc = fc_pair_up(&pair, &po);
+	if (rc != FC_EXIT_OK) {
+		exit_code = rc;
+		goto out_http;
+	}
+	fc_signals_install();
+	printf("serve: waiting for the peer %s to answer ARP\n", peer);
+	fflush(stdout);
+
+	struct rte_ether_addr peer_mac;
+	uint64_t start = fc_now_ns();
+	rc = resolve_peer(&pair, peer_ip, duration ? start + duration : UINT64_MAX, &peer_mac);
 	if (rc != 0) {
 		fprintf(stderr, "error: cannot resolve the peer %s: %s\n", peer,
 			fc_stop_requested ? "stopped before it answered ARP" : "no ARP reply");
-		fc_pair_down(&pair);
-		fc_http_server_free(http);
-		return FC_EXIT_RUNTIME;
+		exit_code = FC_EXIT_RUNTIME;
+		goto out_pair;
 	}
 
-	struct fc_server_worker *ws = rte_zmalloc("fc_serve", sizeof(*ws) * threads, 64);
+	struct fc_net_conf nc;
 	struct fc_tcp_config tc = {.rto_min_ns = 10000000ull, .rto_init_ns = 200000000ull};
-	for (unsigned i = 0; ws && i < threads; i++) {
+	struct fc_run_params imp_rp = {
+		.imp_rx = imp.rx_set ? &imp.rx : NULL, .imp_tx = imp.tx_set ? &imp.tx : NULL,
+	};
+
+	fc_pair_net_conf(&pair, &nc);
+	ws = rte_zmalloc("fc_serve", sizeof(*ws) * threads, 64);
+	if (ws == NULL) {
+		exit_code = FC_EXIT_RUNTIME;
+		goto out_pair;
+	}
+	for (unsigned i = 0; i < threads; i++) {
 		ws[i].idx = i;
 		ws[i].lcore = pair.client_lcores[i];
 		ws[i].io.port_id = pair.client_port;
 		ws[i].io.queue = (uint16_t)i;
 		ws[i].listen_port = (uint16_t)port;
-		rc = fc_server_worker_init(&ws[i], http, &tc, &nc, &peer_mac, max_conns,
+		rc = fc_server_worker_init(&ws[i], http, &tc, &nc, &peer_mac, conf.connections,
 					   (int)rte_lcore_to_socket_id(ws[i].lcore));
+		if (rc == 0)
+			rc = fc_port_io_impair(&ws[i].io, imp_rp.imp_rx, imp_rp.imp_tx, nc.pool, 77 + i,
+					       (int)rte_lcore_to_socket_id(ws[i].lcore));
 		if (rc != 0) {
 			fprintf(stderr, "error: server worker %u: %s\n", i, strerror(-rc));
-			fc_pair_down(&pair);
-			fc_http_server_free(http);
-			return FC_EXIT_RUNTIME;
+			exit_code = FC_EXIT_RUNTIME;
+			goto out_pair;
 		}
 	}
-	if (ws == NULL) {
-		fc_pair_down(&pair);
-		fc_http_server_free(http);
-		return FC_EXIT_RUNTIME;
-	}
 	printf("serve: http://%s:%u/ on %s, %u worker%s, %u route%s\n",
-	       local_ip, port, iface, threads, threads > 1 ? "s" : "", nroutes, nroutes > 1 ? "s" : "");
+	       fc_ip_str(conf.port.local_ip, (char[16]){0}), (unsigned)port, conf.port.iface,
+	       threads, threads > 1 ? "s" : "", conf.num_routes, conf.num_routes > 1 ? "s" : "");
 	fflush(stdout);
 	for (unsigned i = 0; i < threads; i++)
 		rte_eal_remote_launch(fc_server_worker_main, &ws[i], ws[i].lcore);
@@ -307,6 +201,7 @@ fc_cmd_serve(int argc, char **argv)
 		prev = req;
 		sec++;
 	}
+
 	struct fc_http_server_stats tot = {0};
 	struct fc_hist *svc = fc_hist_create(SOCKET_ID_ANY);
 
@@ -320,7 +215,6 @@ fc_cmd_serve(int argc, char **argv)
 		tot.resp_bytes += ws[i].http_stats.resp_bytes;
 		if (svc)
 			fc_hist_pair_drain(&ws[i].service, svc);
-		fc_server_worker_fini(&ws[i]);
 	}
 	printf("serve: done: %lu requests (%lu not found, %lu malformed), %lu response bytes",
 	       (unsigned long)tot.requests, (unsigned long)tot.not_found,
@@ -330,8 +224,16 @@ fc_cmd_serve(int argc, char **argv)
 		       fc_hist_percentile(svc, 99) / 1e3);
 	printf("\n");
 	fc_hist_free(svc);
-	rte_free(ws);
+out_pair:
+	if (ws != NULL) {
+		for (unsigned i = 0; i < threads; i++)
+			if (ws[i].tcp != NULL)
+				fc_server_worker_fini(&ws[i]);
+		rte_free(ws);
+	}
 	fc_pair_down(&pair);
+out_http:
 	fc_http_server_free(http);
-	return FC_EXIT_OK;
+	fc_serve_free(&conf);
+	return exit_code;
 }

@@ -60,3 +60,26 @@ fc_impair_opts_take(int *argc, char **argv, struct fc_impair_opts *o)
 	argv[out] = NULL;
 	return rc;
 }
+
+const char *
+fc_argv_take(int *argc, char **argv, const char *name, const char *short_name)
+{
+	size_t len = strlen(name);
+	const char *val = NULL;
+	int out = 0;
+
+	for (int i = 0; i < *argc; i++) {
+		if (strncmp(argv[i], "--", 2) == 0 && strncmp(argv[i] + 2, name, len) == 0 &&
+		    argv[i][2 + len] == '=') {
+			val = argv[i] + 3 + len;
+		} else if ((strncmp(argv[i], "--", 2) == 0 && strcmp(argv[i] + 2, name) == 0) ||
+			   (short_name && strcmp(argv[i], short_name) == 0)) {
+			val = i + 1 < *argc ? argv[++i] : "";
+		} else {
+			argv[out++] = argv[i];
+		}
+	}
+	*argc = out;
+	argv[out] = NULL;
+	return val;
+}

@@ -22,4 +22,11 @@ struct fc_impair_opts {
  */
 int fc_impair_opts_take(int *argc, char **argv, struct fc_impair_opts *o);
 
+/**
+ * Remove every "--NAME VALUE", "--NAME=VALUE" (and "-S VALUE" when @p short_name is set)
+ * from argv, compacting it.
+ * @return the last value given, NULL when absent; "" when the option had no value
+ */
+const char *fc_argv_take(int *argc, char **argv, const char *name, const char *short_name);
+
 #endif

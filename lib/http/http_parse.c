@@ -65,25 +65,42 @@ load8(const char *p)
 	return x;
 }
 
-/* Any byte < n (n <= 128), or equal to 0x7f? (bytes >= 0x80 never match: obs-text is fine) */
-static inline bool
-word_has_lt_or_del(uint64_t x, uint64_t n)
+/*
+ * High bit of each byte < n (n <= 128) or equal to 0x7f; bytes >= 0x80 never match
+ * (obs-text is fine). Little-endian: the lowest flagged byte is always a true match.
+ */
+static inline uint64_t
+word_lt_or_del(uint64_t x, uint64_t n)
 {
 	uint64_t d = x ^ (0x7f * ONES);
 
 	return (((x - n * ONES) & ~x) | ((d - ONES) & ~d)) & HIGHS;
 }
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define FIRST_FLAGGED(m) ((size_t)__builtin_ctzll(m) / 8)
+#else
+#define FIRST_FLAGGED(m) ((size_t)0)
+#endif
+
 /* End of a run of field characters (value, reason phrase): stops at CR, LF, controls, DEL. */
 static inline const char *
 scan_field(const char *p, const char *end)
 {
 	for (;;) {
-		while (end - p >= 8 && !word_has_lt_or_del(load8(p), 0x20))
+		uint64_t m;
+
+		while (end - p >= 8) {
+			m = word_lt_or_del(load8(p), 0x20);
+			if (m) {
+				p += FIRST_FLAGGED(m);
+				break;
+			}
 			p += 8;
+		}
 		if (p == end || !is_field_char((uint8_t)*p))
 			return p;
-		p++;
+		p++;    /* a tab, or a byte of a short tail */
 	}
 }
 
@@ -92,12 +109,32 @@ static inline const char *
 scan_target(const char *p, const char *end)
 {
 	for (;;) {
-		while (end - p >= 8 && !word_has_lt_or_del(load8(p), 0x21))
+		uint64_t m;
+
+		while (end - p >= 8) {
+			m = word_lt_or_del(load8(p), 0x21);
+			if (m) {
+				p += FIRST_FLAGGED(m);
+				break;
+			}
 			p += 8;
+		}
 		if (p == end || !is_target_char((uint8_t)*p))
 			return p;
 		p++;
 	}
+}
+
+/* End of a token (method, header name): four table lookups per step where possible. */
+static inline const char *
+scan_token(const char *p, const char *end)
+{
+	while (end - p >= 4 && (tchar_tab[(uint8_t)p[0]] & tchar_tab[(uint8_t)p[1]] &
+			tchar_tab[(uint8_t)p[2]] & tchar_tab[(uint8_t)p[3]]))
+		p += 4;
+	while (p != end && is_tchar((uint8_t)*p))
+		p++;
+	return p;
 }
 
 bool
@@ -117,6 +154,33 @@ fc_http_token_eq(const char *s, size_t len, const char *lower)
 	}
 	return lower[i] == '\0';
 }
+
+/*
+ * Case-insensitive equality with a lower-case literal of known length, by (overlapping)
+ * word loads. OR-ing 0x20 lower-cases letters; the only other byte it maps onto a letter
+ * or '-' of our literals is CR (onto '-'), which never occurs in a name or value here.
+ */
+static inline bool
+ieq(const char *s, size_t len, const char *lower, size_t llen)
+{
+	if (len != llen)
+		return false;
+	if (len >= 8)
+		return (load8(s) | 0x20 * ONES) == load8(lower) &&
+			(load8(s + len - 8) | 0x20 * ONES) == load8(lower + len - 8);
+	if (len >= 4) {
+		uint32_t a, b, c, d;
+
+		memcpy(&a, s, 4);
+		memcpy(&b, s + len - 4, 4);
+		memcpy(&c, lower, 4);
+		memcpy(&d, lower + len - 4, 4);
+		return (a | 0x20202020u) == c && (b | 0x20202020u) == d;
+	}
+	return fc_http_token_eq(s, len, lower);
+}
+
+#define IEQ(s, len, lit) ieq((s), (len), lit, sizeof(lit) - 1)
 
 /* Parse status: the cursor-based helpers below return one of these. */
 #define P_OK 0
@@ -191,8 +255,7 @@ parse_headers(const char **pp, const char *end, struct fc_http_header *hdr, size
 		if (n == FC_HTTP_MAX_HEADERS)
 			return P_ERR;
 		name = p;
-		while (p != end && is_tchar((uint8_t)*p))
-			p++;
+		p = scan_token(p, end);
 		if (p == end)
 			return P_MORE;
 		/* No whitespace between name and colon: RFC 9112 §5.1 says reject. */
@@ -272,10 +335,7 @@ parse_framing(const struct fc_http_header *hdr, size_t num, struct framing *f)
 	for (i = 0; i < num; i++) {
 		const struct fc_http_header *h = &hdr[i];
 
-		/* Only three names matter; their lengths (14, 17, 10) rule out most headers. */
-		if (h->name_len != 14 && h->name_len != 17 && h->name_len != 10)
-			continue;
-		if (fc_http_token_eq(h->name, h->name_len, "content-length")) {
+		if (IEQ(h->name, h->name_len, "content-length")) {
 			uint64_t v = 0;
 			size_t k;
 
@@ -294,22 +354,22 @@ parse_framing(const struct fc_http_header *hdr, size_t num, struct framing *f)
 			if (f->content_length >= 0 && (uint64_t)f->content_length != v)
 				return P_ERR;
 			f->content_length = (int64_t)v;
-		} else if (fc_http_token_eq(h->name, h->name_len, "transfer-encoding")) {
+		} else if (IEQ(h->name, h->name_len, "transfer-encoding")) {
 			/* chunked must be the final coding and appear once (RFC 9112 §6.1);
 			 * a later Transfer-Encoding header continues the list. */
 			FOR_EACH_LIST_ELEM(h->value, h->value_len, e, elen, {
 				if (f->te_chunked)
 					return P_ERR;
-				f->te_chunked = fc_http_token_eq(e, elen, "chunked");
+				f->te_chunked = IEQ(e, elen, "chunked");
 				f->has_te = true;
 			});
 			if (!f->has_te)
 				return P_ERR;
-		} else if (fc_http_token_eq(h->name, h->name_len, "connection")) {
+		} else if (IEQ(h->name, h->name_len, "connection")) {
 			FOR_EACH_LIST_ELEM(h->value, h->value_len, e, elen, {
-				if (fc_http_token_eq(e, elen, "close"))
+				if (IEQ(e, elen, "close"))
 					f->conn_close = true;
-				else if (fc_http_token_eq(e, elen, "keep-alive"))
+				else if (IEQ(e, elen, "keep-alive"))
 					f->conn_keep_alive = true;
 			});
 		}
@@ -347,8 +407,7 @@ fc_http_parse_request(const char *buf, size_t len, struct fc_http_request *req)
 	}
 
 	start = p;
-	while (p != end && is_tchar((uint8_t)*p))
-		p++;
+	p = scan_token(p, end);
 	if (p == end)
 		return P_MORE;
 	if (*p != ' ' || p == start)

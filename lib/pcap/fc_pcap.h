@@ -143,6 +143,7 @@ struct fc_pcap_opts {
 	uint32_t max_pending;           /**< complete requests per flow waiting for their response (default 64; beyond, the oldest is reported without response) */
 	uint64_t max_flow_bytes;        /**< request bytes buffered per flow (default 4 MiB, at least max_request_bytes) */
 	uint64_t idle_timeout_ns;       /**< a flow idle this long in capture time is closed (default 300 s) */
+	uint64_t max_total_bytes;       /**< bound on all buffered bytes together (default 1 GiB): above it, the least recently active flows are evicted */
 	fc_pcap_request_cb on_request;  /**< called for each extracted request (may be NULL) */
 	fc_pcap_skip_cb on_skip;        /**< called for each skipped request start (may be NULL) */
 	void *arg;                      /**< passed to both callbacks */
@@ -167,7 +168,7 @@ struct fc_pcap_stats {
 	uint64_t tcp_segments;          /**< TCP segments processed */
 	uint64_t flows;                 /**< flows created (= conn ids handed out) */
 	uint64_t flows_midstream;       /**< flows first seen without their SYN */
-	uint64_t flows_evicted;         /**< flows evicted because the table was full */
+	uint64_t flows_evicted;         /**< flows evicted because the flow table (max_flows) or max_total_bytes was full */
 	uint64_t flows_idle;            /**< flows closed by the idle timeout */
 	uint64_t flows_ignored;         /**< flows where neither side could be told to be the server (no SYN, no server port) */
 	uint64_t gaps;                  /**< holes in a stream (capture loss or snaplen) */
@@ -183,7 +184,7 @@ struct fc_pcap_stats {
 	uint64_t skipped[FC_PCAP_SKIP__COUNT]; /**< requests_skipped by reason */
 	uint64_t responses;             /**< final responses paired with a request */
 	uint64_t responses_orphan;      /**< responses with no request seen to pair with */
-	uint64_t responses_unparsed;    /**< response streams given up (gap or parse error): later requests of that flow have no status */
+	uint64_t responses_unparsed;    /**< times a response stream lost its boundaries (a hole it could not skip); the next response head is paired by time */
 	uint64_t peak_buffered_bytes;   /**< highest total of bytes held (request buffers, out-of-order queues, response heads) */
 	uint64_t first_ts_ns;           /**< timestamp of the first packet (ns since the epoch) */
 	uint64_t last_ts_ns;            /**< timestamp of the last packet */
@@ -195,7 +196,9 @@ struct fc_pcap_extractor;
  * Create an extractor (allocates the flow table).
  * @param o  options (copied); NULL for the defaults with no callbacks
  * @return the extractor, or NULL with errno EINVAL (a bound is 0, max_flows above 2^24,
- *         more than FC_PCAP_MAX_SERVER_PORTS ports) or ENOMEM.
+ *         max_head_bytes below 16, max_request_bytes below max_head_bytes, max_flow_bytes
+ *         below max_request_bytes, max_total_bytes below max_flow_bytes, max_pending
+ *         above 2^20, more than FC_PCAP_MAX_SERVER_PORTS ports) or ENOMEM.
  */
 struct fc_pcap_extractor *fc_pcap_extractor_create(const struct fc_pcap_opts *o);
 
@@ -281,7 +284,7 @@ struct fc_replay_opts {
 	unsigned num_deny_url;  /**< entries used in @p deny_url */
 	const char *allow_method[FC_REPLAY_MAX_LIST]; /**< when any is given, only these methods (case-sensitive) are kept */
 	unsigned num_allow_method; /**< entries used in @p allow_method */
-	const char *set_header[FC_REPLAY_MAX_LIST]; /**< "Name: value": replaces every header of that name (case-insensitive) or is added */
+	const char *set_header[FC_REPLAY_MAX_LIST]; /**< "Name: value": replaces every header of that name (case-insensitive) or is added; a Host here wins over @p target_host */
 	unsigned num_set_header; /**< entries used in @p set_header */
 	const char *target_host; /**< Host value to send ("staging:8080"); NULL keeps the original Host */
 	bool original_host;     /**< keep the original Host even when @p target_host is set */

@@ -87,7 +87,7 @@ enum sphase {
 	S_BODY_LEN,
 	S_BODY_CHUNKED,
 	S_BODY_CLOSE,
-	S_DESYNC,               /* only at a mid-stream start: resync on a segment starting "HTTP/1." */
+	S_DESYNC,               /* lost the response boundaries: resync on a segment starting "HTTP/1." */
 	S_DEAD,                 /* gave up pairing responses on this flow */
 };
 
@@ -141,7 +141,12 @@ struct flow {
 	uint64_t r_first;       /* oldest record not reported */
 	uint64_t r_next;        /* records started */
 	uint64_t rsp_idx;       /* next record a final response pairs with */
-	uint64_t pair_limit;    /* records at or beyond this index cannot be paired */
+	uint64_t pair_limit;    /* records at or beyond this index cannot be paired by position */
+	uint64_t anchor_idx;    /* record the client resynced on, after a loss */
+	uint64_t anchor_ts;     /* its first byte */
+	bool resynced;          /* the next record opened is the resync point */
+	bool anchor_wait;       /* pairing resumes at anchor_idx with the first response after anchor_ts */
+	bool s_lost;            /* response positions lost: the next response pairs by time */
 
 	/* server stream */
 	uint8_t sphase;
@@ -223,6 +228,7 @@ fc_pcap_opts_default(struct fc_pcap_opts *o)
 	o->max_pending = 64;
 	o->max_flow_bytes = 4 * 1024 * 1024;
 	o->idle_timeout_ns = 300ull * 1000000000ull;
+	o->max_total_bytes = 1ull << 30;
 }
 
 /* ---------------------------------------------------------------------------------- */
@@ -349,7 +355,9 @@ can_pair(const struct flow *f, uint64_t idx)
 {
 	const struct dir *sd = &f->d[f->cside ^ 1u];
 
-	if (f->sphase == S_DEAD || idx >= f->pair_limit)
+	if (f->sphase == S_DEAD || idx < f->rsp_idx)
+		return false;
+	if (idx >= f->pair_limit && !(f->anchor_wait && idx >= f->anchor_idx))
 		return false;
 	if (sd->fin && sd->init && sd->next_seq == sd->fin_seq)
 		return false;
@@ -623,6 +631,7 @@ client_data(struct fc_pcap_extractor *x, struct flow *f, const uint8_t *p, size_
 			if (!seg_start || !looks_like_request(p, n))
 				return;
 			f->cphase = C_HEAD;
+			f->resynced = true;
 			break;
 		case C_DISCARD_LEN:
 			k = n < f->c_remaining ? n : (size_t)f->c_remaining;
@@ -662,6 +671,14 @@ client_data(struct fc_pcap_extractor *x, struct flow *f, const uint8_t *p, size_
 				if (r == NULL)
 					return;
 				f->cscan = 0;
+				if (f->resynced) {
+					f->resynced = false;
+					if (f->pair_limit != UINT64_MAX) {
+						f->anchor_idx = f->r_next - 1;
+						f->anchor_ts = ts;
+						f->anchor_wait = true;
+					}
+				}
 			}
 			have = r->len;
 			take = x->o.max_head_bytes - have;
@@ -852,7 +869,49 @@ pair(struct fc_pcap_extractor *x, struct flow *f, uint16_t status, uint64_t ts)
 {
 	uint64_t idx = f->rsp_idx;
 
-	if (idx >= f->r_next || idx >= f->pair_limit) {
+	if (f->s_lost) {
+		/*
+		 * Responses were lost (or the capture began inside one): positions are unknown.
+		 * A client that waits for each response has one request outstanding, the latest
+		 * one that started before this response did: that is the one it answers.
+		 */
+		uint64_t lo = f->rsp_idx > f->r_first ? f->rsp_idx : f->r_first, found = UINT64_MAX;
+
+		for (uint64_t i = f->r_next; i-- > lo;) {
+			if (rec_at(f, i)->ts <= ts) {
+				found = i;
+				break;
+			}
+		}
+		/* Records already reported started earlier still: the newest of them. */
+		if (found == UINT64_MAX && f->r_first > f->rsp_idx)
+			found = f->r_first - 1;
+		f->s_lost = false;
+		if (found == UINT64_MAX) {
+			x->st.responses_orphan++;
+			return;
+		}
+		f->rsp_idx = idx = found;
+		f->pair_limit = UINT64_MAX;
+		f->anchor_wait = false;
+	}
+	if (idx >= f->pair_limit) {
+		/*
+		 * Past a client-side loss, positions are unknown. Without pipelining a client
+		 * waits for each response before the next request, so the first response that
+		 * starts after the resync request started is that request's: pairing resumes
+		 * there. Responses before it answered requests lost in the hole.
+		 */
+		if (f->anchor_wait && f->anchor_idx < f->r_next && ts >= f->anchor_ts) {
+			f->rsp_idx = idx = f->anchor_idx;
+			f->pair_limit = UINT64_MAX;
+			f->anchor_wait = false;
+		} else {
+			x->st.responses_orphan++;
+			return;
+		}
+	}
+	if (idx >= f->r_next) {
 		x->st.responses_orphan++;
 		return;
 	}
@@ -867,6 +926,8 @@ pair(struct fc_pcap_extractor *x, struct flow *f, uint16_t status, uint64_t ts)
 		emit(x, f, false, 0);
 	}
 }
+
+static void server_lost(struct fc_pcap_extractor *x, struct flow *f);
 
 static bool
 starts_http(const uint8_t *p, size_t n)
@@ -890,7 +951,9 @@ server_data(struct fc_pcap_extractor *x, struct flow *f, const uint8_t *p, size_
 			return;
 		case S_START:
 			if (f->d[f->cside ^ 1u].midstream && !starts_http(p, n)) {
+				/* The capture starts inside a response: pair the next one by time. */
 				f->sphase = S_DESYNC;
+				f->s_lost = true;
 				return;
 			}
 			f->sphase = S_HEAD;
@@ -913,7 +976,7 @@ server_data(struct fc_pcap_extractor *x, struct flow *f, const uint8_t *p, size_
 			if (c == -2)
 				return;
 			if (c < 0) {
-				server_dead(x, f);
+				server_lost(x, f);
 				return;
 			}
 			p += c;
@@ -926,6 +989,8 @@ server_data(struct fc_pcap_extractor *x, struct flow *f, const uint8_t *p, size_
 			bool is_head = false;
 			int hl;
 
+			if (f->rsp_idx >= f->r_first && f->rsp_idx < f->r_next)
+				is_head = rec_at(f, f->rsp_idx)->is_head;
 			if (f->slen == 0) {
 				while (n > 0 && (*p == '\r' || *p == '\n')) {
 					p++;
@@ -934,8 +999,20 @@ server_data(struct fc_pcap_extractor *x, struct flow *f, const uint8_t *p, size_
 				if (n == 0)
 					return;
 				f->s_first_ts = ts;
+				/* Zero-copy when the head is whole in this piece (the common case). */
+				hl = fc_http_parse_response((const char *)p, n, is_head, &rsp);
+				if (hl == -1) {
+					server_lost(x, f);
+					return;
+				}
+				if (hl > 0) {
+					p += hl;
+					n -= (size_t)hl;
+					goto have_head;
+				}
 				f->sscan = 0;
 			}
+			/* A head split across segments: keep it until its end is seen. */
 			take = x->o.max_head_bytes - f->slen;
 			if (take > n)
 				take = n;
@@ -949,7 +1026,7 @@ server_data(struct fc_pcap_extractor *x, struct flow *f, const uint8_t *p, size_
 			end = head_end(f->sbuf, f->sscan > 3 ? f->sscan - 3 : 0, f->slen);
 			if (end == 0) {
 				if (f->slen >= x->o.max_head_bytes) {
-					server_dead(x, f);
+					server_lost(x, f);
 					return;
 				}
 				f->sscan = f->slen;
@@ -957,20 +1034,15 @@ server_data(struct fc_pcap_extractor *x, struct flow *f, const uint8_t *p, size_
 				n -= take;
 				break;
 			}
-			if (f->rsp_idx >= f->r_first && f->rsp_idx < f->r_next)
-				is_head = rec_at(f, f->rsp_idx)->is_head;
 			hl = fc_http_parse_response((const char *)f->sbuf, end, is_head, &rsp);
-			if (hl <= 0) {
-				server_dead(x, f);
-				return;
-			}
-			if (f->slen - (size_t)hl > take) {
-				server_dead(x, f);
+			if (hl <= 0 || f->slen - (size_t)hl > take) {
+				server_lost(x, f);
 				return;
 			}
 			p += take - (f->slen - (size_t)hl);
 			n -= take - (f->slen - (size_t)hl);
 			f->slen = 0;
+have_head:
 			if (rsp.status < 200 && rsp.status != 101)
 				break; /* interim response: the final one follows (RFC 9110 §15.2) */
 			pair(x, f, (uint16_t)rsp.status, f->s_first_ts);
@@ -1000,32 +1072,36 @@ server_data(struct fc_pcap_extractor *x, struct flow *f, const uint8_t *p, size_
 	}
 }
 
+/* The response stream lost its place (a hole it cannot skip): resync on the next
+ * segment that starts a response head, and pair that one by time (see pair()). */
+static void
+server_lost(struct fc_pcap_extractor *x, struct flow *f)
+{
+	if (!f->s_lost)
+		x->st.responses_unparsed++;
+	f->s_lost = true;
+	f->sphase = S_DESYNC;
+	f->slen = 0;
+}
+
 static void
 server_gap(struct fc_pcap_extractor *x, struct flow *f, uint64_t len)
 {
 	switch (f->sphase) {
-	case S_START:
-	case S_DESYNC:
-		/* Nothing paired yet on this flow: a later response head can still resync. */
-		if (f->rsp_idx == 0 && f->d[f->cside ^ 1u].midstream) {
-			f->sphase = S_DESYNC;
-			return;
-		}
-		server_dead(x, f);
-		return;
 	case S_BODY_LEN:
+		/* A hole inside a Content-Length body keeps the boundaries. */
 		if (len <= f->s_remaining) {
 			f->s_remaining -= len;
 			f->sphase = f->s_remaining ? S_BODY_LEN : S_HEAD;
 			return;
 		}
-		server_dead(x, f);
+		server_lost(x, f);
 		return;
 	case S_BODY_CLOSE:
 	case S_DEAD:
 		return;
 	default:
-		server_dead(x, f);
+		server_lost(x, f);
 		return;
 	}
 }
@@ -1083,16 +1159,21 @@ seg_free(struct fc_pcap_extractor *x, struct dir *d, struct seg *s)
 	free(s);
 }
 
-/* Deliver queued segments that the in-order point has reached. They are stamped with
- * @ts, the time the hole was filled: that is when the bytes became usable in order. */
+#define TS_OWN UINT64_MAX /* drain_ooo: stamp each piece with its own capture time */
+
+/* Deliver queued segments that the in-order point has reached. When a retransmission
+ * filled the hole they are stamped with @ts, the time it was filled: that is when the
+ * bytes became usable in order. When the hole was given up (TS_OWN), each keeps the time
+ * it was captured. */
 static void
-drain_ooo(struct fc_pcap_extractor *x, struct flow *f, unsigned side, uint64_t ts)
+drain_ooo(struct fc_pcap_extractor *x, struct flow *f, unsigned side, uint64_t fill_ts)
 {
 	struct dir *d = &f->d[side];
 	struct seg *s;
 
 	while ((s = d->ooo) != NULL && SEQ_LEQ(s->seq, d->next_seq)) {
 		uint32_t end = s->seq + s->len;
+		uint64_t ts = fill_ts == TS_OWN ? s->ts : fill_ts;
 
 		d->ooo = s->next;
 		if (SEQ_LT(d->next_seq, end)) {
@@ -1171,7 +1252,7 @@ force_first_hole(struct fc_pcap_extractor *x, struct flow *f, unsigned side, uin
 		stream_gap(x, f, side, hole, FC_PCAP_SKIP_GAP, ts);
 		d->next_seq = d->ooo->seq;
 	}
-	drain_ooo(x, f, side, ts);
+	drain_ooo(x, f, side, TS_OWN);
 }
 
 static void
@@ -1759,6 +1840,11 @@ fc_pcap_extractor_feed(struct fc_pcap_extractor *x, int dlt, uint64_t ts_ns,
 		return x->cb_err;
 	}
 	ip_input(x, ts_ns, pkt + off, caplen - off, wirelen - off);
+	/* The global memory bound: give up the least recently active flows first. */
+	while (x->buffered > x->o.max_total_bytes && x->lru_head != NULL) {
+		x->st.flows_evicted++;
+		flow_close(x, x->lru_head, CLOSE_EVICT);
+	}
 	return x->cb_err;
 runt:
 	x->st.malformed++;
@@ -1788,6 +1874,7 @@ fc_pcap_extractor_create(const struct fc_pcap_opts *o)
 			x->o.max_head_bytes < 16 || x->o.max_request_bytes < x->o.max_head_bytes ||
 			x->o.max_pending == 0 || x->o.max_pending > (1u << 20) ||
 			x->o.max_flow_bytes < x->o.max_request_bytes || x->o.idle_timeout_ns == 0 ||
+			x->o.max_total_bytes < x->o.max_flow_bytes ||
 			x->o.num_server_ports > FC_PCAP_MAX_SERVER_PORTS) {
 		free(x);
 		errno = EINVAL;

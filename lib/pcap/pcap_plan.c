@@ -224,6 +224,13 @@ fc_replay_plan_create(const struct fc_replay_opts *o, char *err, size_t errlen)
 		if ((pp->host = strdup(o->target_host)) == NULL)
 			goto enomem;
 	}
+	/* An explicit --set-header 'Host: ...' wins over the target's Host. */
+	for (unsigned i = 0; i < pp->nset && pp->host != NULL; i++) {
+		if (fc_http_token_eq(pp->set[i].name, pp->set[i].name_len, "host")) {
+			free(pp->host);
+			pp->host = NULL;
+		}
+	}
 	for (unsigned i = 0; i < o->num_port_map; i++) {
 		if (o->port_map[i].from == 0 || o->port_map[i].to == 0) {
 			seterr(err, errlen, "map-port: ports must be 1..65535", NULL);
@@ -510,11 +517,11 @@ fc_replay_plan_on_request(const struct fc_pcap_request *r, void *arg)
 	return rc < 0 ? rc : 0;
 }
 
-static const uint64_t *sort_ts;
-
+/* qsort_r comparators (glibc argument order): no global state, plans are independent. */
 static int
-cmp_conn(const void *a, const void *b)
+cmp_conn(const void *a, const void *b, void *arg)
 {
+	const uint64_t *sort_ts = arg;
 	uint32_t ia = *(const uint32_t *)a, ib = *(const uint32_t *)b;
 
 	if (sort_ts[ia] != sort_ts[ib])
@@ -522,11 +529,10 @@ cmp_conn(const void *a, const void *b)
 	return ia < ib ? -1 : (ia > ib);
 }
 
-static const struct fc_replay_req *sort_reqs;
-
 static int
-cmp_req_ts(const void *a, const void *b)
+cmp_req_ts(const void *a, const void *b, void *arg)
 {
+	const struct fc_replay_req *sort_reqs = arg;
 	uint32_t ia = *(const uint32_t *)a, ib = *(const uint32_t *)b;
 
 	if (sort_reqs[ia].orig_ts_ns != sort_reqs[ib].orig_ts_ns)
@@ -581,8 +587,7 @@ fc_replay_plan_finish(struct fc_replay_plan *p)
 	/* Connections in order of their first request. */
 	for (uint32_t i = 0; i < nc; i++)
 		order[i] = i;
-	sort_ts = pp->conn_first_ts;
-	qsort(order, nc, sizeof(*order), cmp_conn);
+	qsort_r(order, nc, sizeof(*order), cmp_conn, pp->conn_first_ts);
 	for (uint32_t i = 0; i < nc; i++)
 		rank[order[i]] = i;
 	for (size_t i = 0; i < n; i++)
@@ -604,8 +609,7 @@ fc_replay_plan_finish(struct fc_replay_plan *p)
 	/* Global timeline: scaled gaps, each capped at max_wait. */
 	for (uint32_t i = 0; i < n; i++)
 		idx[i] = i;
-	sort_reqs = reqs;
-	qsort(idx, n, sizeof(*idx), cmp_req_ts);
+	qsort_r(idx, n, sizeof(*idx), cmp_req_ts, reqs);
 	for (size_t i = 0; i < n; i++) {
 		struct fc_replay_req *q = &reqs[idx[i]];
 

@@ -371,7 +371,9 @@ int fc_scenario_load_string(const char *json, const char *name, struct fc_scenar
 /**
  * Build a scenario from `run` flags (wrk/wrk2 style). --scenario FILE is loaded first and
  * the other flags override it; --limits FILE is loaded into @p limits. The target URL is
- * the last positional argument. Uses getopt_long (resets optind).
+ * the last positional argument. Uses getopt_long (resets optind; GNU getopt permutes argv).
+ * To report every error at once, call fc_scenario_validate() even when this fails: values
+ * that failed to parse keep their defaults and are not reported twice.
  *
  * @param argc    argument count
  * @param argv    arguments; argv[0] (program or subcommand name) is skipped
@@ -478,5 +480,96 @@ int fc_threshold_parse(const char *expr, struct fc_threshold *th, char *err, siz
  *         (no percentile function for a percentile threshold).
  */
 int fc_threshold_eval(const struct fc_threshold *th, const struct fc_metrics *m, char *msg, size_t msglen);
+
+/* ------------------------------------------------------------------------------------ */
+/* `flashcrowd serve` configuration                                                      */
+/* ------------------------------------------------------------------------------------ */
+
+/** One responder route as configured (owned strings); see struct fc_http_route_spec. */
+struct fc_serve_route {
+	char path[256];         /**< exact path, "PREFIX*" or "*" */
+	uint16_t status;        /**< 200 by default */
+	char content_type[64];  /**< "" = text/plain */
+	char *headers[FC_HTTP_ROUTE_MAX_HEADERS]; /**< extra "Name: value" lines */
+	unsigned num_headers;   /**< entries in @p headers */
+	char *body;             /**< literal body, or NULL */
+	size_t body_len;        /**< bytes of @p body */
+	uint64_t body_size;     /**< generated body size when there is no body or file (0..1 MiB) */
+	char body_file[256];    /**< file whose content is the body, "" for none */
+	bool chunked;           /**< Transfer-Encoding: chunked */
+	uint32_t chunk_size;    /**< bytes per chunk, 0 = one chunk */
+	uint64_t delay_min_ns;  /**< fixed delay, or the low end of a uniform one */
+	uint64_t delay_max_ns;  /**< high end (== min for a fixed delay) */
+};
+
+/** Everything `flashcrowd serve` needs besides the port profile. */
+struct fc_serve_conf {
+	struct fc_serve_route routes[FC_HTTP_MAX_ROUTES]; /**< first match wins; unmatched paths get 404 */
+	unsigned num_routes;    /**< 0 after init: resolved to one catch-all 200 with a 100-byte body */
+	uint32_t connections;   /**< concurrent connections to provision, default 10000 */
+	uint32_t cores;         /**< server worker cores, default 1 */
+	uint64_t memory;        /**< bytes for mempools, default 512Mi */
+	char profile_path[256]; /**< drivers_cfg profile */
+	struct fc_scenario_port port; /**< port overrides */
+	char eal[512];          /**< EAL arguments overriding the profile's */
+	char source[256];       /**< routes file loaded, "" for none */
+	char text[3][FC_SCENARIO_TEXT]; /**< connections, cores, memory as written */
+};
+
+/** Default body size of the implicit catch-all route (the ~100 B responses of the benchmarks). */
+#define FC_SERVE_DEFAULT_BODY 100
+
+/** @param c  filled with defaults (no routes yet) */
+void fc_serve_init(struct fc_serve_conf *c);
+
+/** @param c  configuration whose strings are freed; it is re-initialised */
+void fc_serve_free(struct fc_serve_conf *c);
+
+/**
+ * Load a serve file: {"routes": [{"path", "status", "content_type", "headers", "body",
+ * "body_size", "body_file", "chunked", "chunk_size", "delay"}], "connections", "cores",
+ * "memory", "profile", "port", "eal"}. "delay" is a duration or {"min": D, "max": D}.
+ *
+ * @param path  JSON file
+ * @param c     configuration to update
+ * @param errs  every error, by JSON path
+ * @return 0 or -EINVAL.
+ */
+int fc_serve_load_file(const char *path, struct fc_serve_conf *c, struct fc_errors *errs);
+
+/**
+ * `flashcrowd serve` flags: --routes FILE (loaded first), then a catch-all route shaped by
+ * --status N, --body-size SIZE, --body STR, --body-file FILE, -H/--header (repeatable),
+ * --content-type T, --chunked, --chunk-size SIZE, --delay D or --delay MIN:MAX; and
+ * -c/--connections, -t/--threads, --memory, --profile, --iface, --local-ip, --gateway, --eal.
+ *
+ * @param argc  argument count
+ * @param argv  arguments; argv[0] is skipped
+ * @param c     initialised configuration
+ * @param errs  every error (unknown flag named)
+ * @return 0, FC_SCENARIO_HELP for -h/--help, or -EINVAL.
+ */
+int fc_serve_from_argv(int argc, char **argv, struct fc_serve_conf *c, struct fc_errors *errs);
+
+/** @param f  stream for the `serve` usage text */
+void fc_serve_usage(FILE *f);
+
+/**
+ * Resolve the default route, check the envelope (connections, cores, memory) and render
+ * every route once with fc_http_server_create() to report bad routes.
+ * @param c       configuration
+ * @param limits  envelope
+ * @param errs    errors ("routes[1]: ...", "cores: 65 is above the limit 64")
+ * @return 0 or -EINVAL.
+ */
+int fc_serve_validate(struct fc_serve_conf *c, const struct fc_limits *limits, struct fc_errors *errs);
+
+/**
+ * Build the responder from a validated configuration.
+ * @param c     configuration
+ * @param errs  errors
+ * @return the server (free with fc_http_server_free()), or NULL with errno set.
+ */
+struct fc_http_server *fc_serve_create_server(const struct fc_serve_conf *c, struct fc_errors *errs);
 
 #endif /* FC_SCENARIO_H */

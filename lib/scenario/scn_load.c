@@ -68,7 +68,11 @@ fc_scn_copy(char *dst, size_t dstlen, const char *src)
 void
 fc_scn_set_text(char *dst, const char *src)
 {
-	snprintf(dst, FC_SCENARIO_TEXT, "%s", src);
+	/* Truncation is fine: the text only echoes the value in messages. */
+	size_t n = strnlen(src, FC_SCENARIO_TEXT - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
 }
 
 char *
@@ -105,13 +109,8 @@ fc_scn_add_header(char **list, unsigned *n, unsigned max, const char *line)
 
 /* ---- typed getters: each reports its own error with the JSON path ---- */
 
-struct ld {
-	struct fc_scenario *sc;
-	struct fc_errors *errs;
-};
-
-static void
-json_value_text(const cJSON *v, char *buf, size_t len)
+void
+fc_scn_json_value_text(const cJSON *v, char *buf, size_t len)
 {
 	if (cJSON_IsString(v))
 		snprintf(buf, len, "\"%.40s\"", v->valuestring);
@@ -127,8 +126,8 @@ json_value_text(const cJSON *v, char *buf, size_t len)
 		snprintf(buf, len, "an object");
 }
 
-static void
-check_keys(struct ld *l, const cJSON *obj, const char *path, const char *const *known)
+void
+fc_scn_check_keys(struct fc_scn_ld *l, const cJSON *obj, const char *path, const char *const *known)
 {
 	const cJSON *it;
 
@@ -143,15 +142,15 @@ check_keys(struct ld *l, const cJSON *obj, const char *path, const char *const *
 	}
 }
 
-static bool
-get_duration(struct ld *l, const cJSON *v, const char *path, uint64_t *out, char *text)
+bool
+fc_scn_get_duration(struct fc_scn_ld *l, const cJSON *v, const char *path, uint64_t *out, char *text)
 {
 	char t[48];
 
 	if (cJSON_IsNumber(v)) {
 		/* A bare JSON number is seconds, like a bare number in a string. */
 		if (!(v->valuedouble >= 0) || v->valuedouble > 9.2e9) {
-			json_value_text(v, t, sizeof(t));
+			fc_scn_json_value_text(v, t, sizeof(t));
 			fc_errors_add(l->errs, "%s: %s is not a duration (a number of seconds >= 0, or \"250ms\", \"10s\", \"2m\", \"1h\")", path, t);
 			return false;
 		}
@@ -167,14 +166,14 @@ get_duration(struct ld *l, const cJSON *v, const char *path, uint64_t *out, char
 			fc_scn_set_text(text, v->valuestring);
 		return true;
 	}
-	json_value_text(v, t, sizeof(t));
+	fc_scn_json_value_text(v, t, sizeof(t));
 	fc_errors_add(l->errs, "%s: %s is not a duration (e.g. \"250ms\", \"1.5s\", \"2m\", \"1h\")", path, t);
 	return false;
 }
 
 /* Counts saturate at UINT32_MAX so that validation reports "above the limit" with the text. */
-static bool
-get_count32(struct ld *l, const cJSON *v, const char *path, uint32_t *out, char *text)
+bool
+fc_scn_get_count32(struct fc_scn_ld *l, const cJSON *v, const char *path, uint32_t *out, char *text)
 {
 	char t[48];
 	uint64_t c;
@@ -195,13 +194,13 @@ get_count32(struct ld *l, const cJSON *v, const char *path, uint32_t *out, char 
 			fc_scn_set_text(text, v->valuestring);
 		return true;
 	}
-	json_value_text(v, t, sizeof(t));
+	fc_scn_json_value_text(v, t, sizeof(t));
 	fc_errors_add(l->errs, "%s: %s is not a count (a whole number >= 0, suffixes k, M: \"100k\")", path, t);
 	return false;
 }
 
-static bool
-get_rate(struct ld *l, const cJSON *v, const char *path, double *out, char *text)
+bool
+fc_scn_get_rate(struct fc_scn_ld *l, const cJSON *v, const char *path, double *out, char *text)
 {
 	char t[48];
 
@@ -218,13 +217,13 @@ get_rate(struct ld *l, const cJSON *v, const char *path, double *out, char *text
 			fc_scn_set_text(text, v->valuestring);
 		return true;
 	}
-	json_value_text(v, t, sizeof(t));
+	fc_scn_json_value_text(v, t, sizeof(t));
 	fc_errors_add(l->errs, "%s: %s is not a rate (requests/s >= 0, e.g. 20000, \"20k\", 0.5)", path, t);
 	return false;
 }
 
-static bool
-get_size(struct ld *l, const cJSON *v, const char *path, uint64_t *out, char *text)
+bool
+fc_scn_get_size(struct fc_scn_ld *l, const cJSON *v, const char *path, uint64_t *out, char *text)
 {
 	char t[48];
 
@@ -242,13 +241,13 @@ get_size(struct ld *l, const cJSON *v, const char *path, uint64_t *out, char *te
 			fc_scn_set_text(text, v->valuestring);
 		return true;
 	}
-	json_value_text(v, t, sizeof(t));
+	fc_scn_json_value_text(v, t, sizeof(t));
 	fc_errors_add(l->errs, "%s: %s is not a size (bytes, or \"128Mi\", \"4Gi\")", path, t);
 	return false;
 }
 
-static bool
-get_bool(struct ld *l, const cJSON *v, const char *path, bool *out)
+bool
+fc_scn_get_bool(struct fc_scn_ld *l, const cJSON *v, const char *path, bool *out)
 {
 	char t[48];
 
@@ -256,18 +255,18 @@ get_bool(struct ld *l, const cJSON *v, const char *path, bool *out)
 		*out = cJSON_IsTrue(v);
 		return true;
 	}
-	json_value_text(v, t, sizeof(t));
+	fc_scn_json_value_text(v, t, sizeof(t));
 	fc_errors_add(l->errs, "%s: %s is not true or false", path, t);
 	return false;
 }
 
-static bool
-get_str(struct ld *l, const cJSON *v, const char *path, char *out, size_t outlen)
+bool
+fc_scn_get_str(struct fc_scn_ld *l, const cJSON *v, const char *path, char *out, size_t outlen)
 {
 	char t[48];
 
 	if (!cJSON_IsString(v)) {
-		json_value_text(v, t, sizeof(t));
+		fc_scn_json_value_text(v, t, sizeof(t));
 		fc_errors_add(l->errs, "%s: %s is not a string", path, t);
 		return false;
 	}
@@ -278,25 +277,25 @@ get_str(struct ld *l, const cJSON *v, const char *path, char *out, size_t outlen
 	return true;
 }
 
-static bool
-get_obj(struct ld *l, const cJSON *v, const char *path)
+bool
+fc_scn_get_obj(struct fc_scn_ld *l, const cJSON *v, const char *path)
 {
 	char t[48];
 
 	if (cJSON_IsObject(v))
 		return true;
-	json_value_text(v, t, sizeof(t));
+	fc_scn_json_value_text(v, t, sizeof(t));
 	fc_errors_add(l->errs, "%s: %s is not an object", path, t);
 	return false;
 }
 
-static bool
-get_arr(struct ld *l, const cJSON *v, const char *path, unsigned max)
+bool
+fc_scn_get_arr(struct fc_scn_ld *l, const cJSON *v, const char *path, unsigned max)
 {
 	char t[48];
 
 	if (!cJSON_IsArray(v)) {
-		json_value_text(v, t, sizeof(t));
+		fc_scn_json_value_text(v, t, sizeof(t));
 		fc_errors_add(l->errs, "%s: %s is not an array", path, t);
 		return false;
 	}
@@ -308,17 +307,18 @@ get_arr(struct ld *l, const cJSON *v, const char *path, unsigned max)
 }
 
 /* Headers: ["Name: value", ...] or {"Name": "value", ...}. */
-static void
-load_headers(struct ld *l, const cJSON *v, const char *path, char **list, unsigned *n)
+void
+fc_scn_load_headers(struct fc_scn_ld *l, const cJSON *v, const char *path, char **list, unsigned *n,
+		unsigned max)
 {
 	const cJSON *it;
 	char p[96], line[1024];
 	int i = 0;
 
 	if (cJSON_IsObject(v)) {
-		if (cJSON_GetArraySize(v) > FC_SCENARIO_MAX_HEADERS) {
-			fc_errors_add(l->errs, "%s: %d entries, at most %d", path, cJSON_GetArraySize(v),
-				FC_SCENARIO_MAX_HEADERS);
+		if ((unsigned)cJSON_GetArraySize(v) > max) {
+			fc_errors_add(l->errs, "%s: %d entries, at most %u", path, cJSON_GetArraySize(v),
+				max);
 			return;
 		}
 		cJSON_ArrayForEach(it, v) {
@@ -331,12 +331,12 @@ load_headers(struct ld *l, const cJSON *v, const char *path, char **list, unsign
 				fc_errors_add(l->errs, "%s: longer than %zu bytes", p, sizeof(line) - 1);
 				continue;
 			}
-			if (fc_scn_add_header(list, n, FC_SCENARIO_MAX_HEADERS, line))
+			if (fc_scn_add_header(list, n, max, line))
 				fc_errors_add(l->errs, "%s: out of memory", p);
 		}
 		return;
 	}
-	if (!get_arr(l, v, path, FC_SCENARIO_MAX_HEADERS))
+	if (!fc_scn_get_arr(l, v, path, max))
 		return;
 	cJSON_ArrayForEach(it, v) {
 		snprintf(p, sizeof(p), "%s[%d]", path, i++);
@@ -344,22 +344,22 @@ load_headers(struct ld *l, const cJSON *v, const char *path, char **list, unsign
 			fc_errors_add(l->errs, "%s: not a string (\"Name: value\")", p);
 			continue;
 		}
-		if (fc_scn_add_header(list, n, FC_SCENARIO_MAX_HEADERS, it->valuestring))
+		if (fc_scn_add_header(list, n, max, it->valuestring))
 			fc_errors_add(l->errs, "%s: out of memory", p);
 	}
 }
 
 static void
-load_load(struct ld *l, const cJSON *o)
+load_load(struct fc_scn_ld *l, const cJSON *o)
 {
 	static const char *const known[] = {"model", "rate", "connections", "duration", "ramp_up",
 		"think_time", "pipeline", "keepalive", NULL};
 	struct fc_scenario *sc = l->sc;
 	const cJSON *v;
 
-	if (!get_obj(l, o, "load"))
+	if (!fc_scn_get_obj(l, o, "load"))
 		return;
-	check_keys(l, o, "load", known);
+	fc_scn_check_keys(l, o, "load", known);
 	if ((v = cJSON_GetObjectItemCaseSensitive(o, "model"))) {
 		if (cJSON_IsString(v) && strcmp(v->valuestring, "closed") == 0)
 			sc->load.model = FC_LOAD_CLOSED;
@@ -373,30 +373,30 @@ load_load(struct ld *l, const cJSON *o)
 			fc_scn_set_text(sc->text[FC_F_MODEL], v->valuestring);
 	}
 	if ((v = cJSON_GetObjectItemCaseSensitive(o, "rate")))
-		get_rate(l, v, "load.rate", &sc->load.rate, sc->text[FC_F_RATE]);
+		fc_scn_get_rate(l, v, "load.rate", &sc->load.rate, sc->text[FC_F_RATE]);
 	if ((v = cJSON_GetObjectItemCaseSensitive(o, "connections")))
-		get_count32(l, v, "load.connections", &sc->load.connections, sc->text[FC_F_CONNECTIONS]);
+		fc_scn_get_count32(l, v, "load.connections", &sc->load.connections, sc->text[FC_F_CONNECTIONS]);
 	if ((v = cJSON_GetObjectItemCaseSensitive(o, "duration")))
-		get_duration(l, v, "load.duration", &sc->load.duration_ns, sc->text[FC_F_DURATION]);
+		fc_scn_get_duration(l, v, "load.duration", &sc->load.duration_ns, sc->text[FC_F_DURATION]);
 	if ((v = cJSON_GetObjectItemCaseSensitive(o, "ramp_up")))
-		get_duration(l, v, "load.ramp_up", &sc->load.ramp_up_ns, sc->text[FC_F_RAMP_UP]);
+		fc_scn_get_duration(l, v, "load.ramp_up", &sc->load.ramp_up_ns, sc->text[FC_F_RAMP_UP]);
 	if ((v = cJSON_GetObjectItemCaseSensitive(o, "think_time")))
-		get_duration(l, v, "load.think_time", &sc->load.think_time_ns, sc->text[FC_F_THINK_TIME]);
+		fc_scn_get_duration(l, v, "load.think_time", &sc->load.think_time_ns, sc->text[FC_F_THINK_TIME]);
 	if ((v = cJSON_GetObjectItemCaseSensitive(o, "pipeline")))
-		get_count32(l, v, "load.pipeline", &sc->load.pipeline, sc->text[FC_F_PIPELINE]);
+		fc_scn_get_count32(l, v, "load.pipeline", &sc->load.pipeline, sc->text[FC_F_PIPELINE]);
 	if ((v = cJSON_GetObjectItemCaseSensitive(o, "keepalive")))
-		get_bool(l, v, "load.keepalive", &sc->load.keepalive);
+		fc_scn_get_bool(l, v, "load.keepalive", &sc->load.keepalive);
 }
 
 static void
-load_stages(struct ld *l, const cJSON *a)
+load_stages(struct fc_scn_ld *l, const cJSON *a)
 {
 	static const char *const known[] = {"duration", "rate", "connections", NULL};
 	struct fc_scenario *sc = l->sc;
 	const cJSON *it;
 	char p[64], q[96];
 
-	if (!get_arr(l, a, "stages", FC_SCENARIO_MAX_STAGES))
+	if (!fc_scn_get_arr(l, a, "stages", FC_SCENARIO_MAX_STAGES))
 		return;
 	sc->num_stages = 0;
 	cJSON_ArrayForEach(it, a) {
@@ -406,20 +406,20 @@ load_stages(struct ld *l, const cJSON *a)
 		snprintf(p, sizeof(p), "stages[%u]", sc->num_stages);
 		sc->num_stages++;
 		memset(st, 0, sizeof(*st));
-		if (!get_obj(l, it, p))
+		if (!fc_scn_get_obj(l, it, p))
 			continue;
-		check_keys(l, it, p, known);
+		fc_scn_check_keys(l, it, p, known);
 		snprintf(q, sizeof(q), "%s.duration", p);
 		if ((v = cJSON_GetObjectItemCaseSensitive(it, "duration")))
-			get_duration(l, v, q, &st->duration_ns, st->text_duration);
+			fc_scn_get_duration(l, v, q, &st->duration_ns, st->text_duration);
 		else
 			fc_errors_add(l->errs, "%s: missing", q);
 		snprintf(q, sizeof(q), "%s.rate", p);
 		if ((v = cJSON_GetObjectItemCaseSensitive(it, "rate")))
-			get_rate(l, v, q, &st->rate, st->text_rate);
+			fc_scn_get_rate(l, v, q, &st->rate, st->text_rate);
 		snprintf(q, sizeof(q), "%s.connections", p);
 		if ((v = cJSON_GetObjectItemCaseSensitive(it, "connections")))
-			get_count32(l, v, q, &st->connections, st->text_connections);
+			fc_scn_get_count32(l, v, q, &st->connections, st->text_connections);
 		if (!cJSON_GetObjectItemCaseSensitive(it, "rate") &&
 				!cJSON_GetObjectItemCaseSensitive(it, "connections"))
 			fc_errors_add(l->errs, "%s: give a rate, connections or both", p);
@@ -427,14 +427,14 @@ load_stages(struct ld *l, const cJSON *a)
 }
 
 static void
-load_requests(struct ld *l, const cJSON *a)
+load_requests(struct fc_scn_ld *l, const cJSON *a)
 {
 	static const char *const known[] = {"method", "path", "headers", "body", "weight", NULL};
 	struct fc_scenario *sc = l->sc;
 	const cJSON *it;
 	char p[64], q[96];
 
-	if (!get_arr(l, a, "requests", FC_SCENARIO_MAX_REQUESTS))
+	if (!fc_scn_get_arr(l, a, "requests", FC_SCENARIO_MAX_REQUESTS))
 		return;
 	cJSON_ArrayForEach(it, a) {
 		struct fc_scenario_request *r = &sc->requests[sc->num_requests];
@@ -450,12 +450,12 @@ load_requests(struct ld *l, const cJSON *a)
 		memset(r, 0, sizeof(*r));
 		snprintf(r->method, sizeof(r->method), "GET");
 		r->weight = 1;
-		if (!get_obj(l, it, p))
+		if (!fc_scn_get_obj(l, it, p))
 			continue;
-		check_keys(l, it, p, known);
+		fc_scn_check_keys(l, it, p, known);
 		snprintf(q, sizeof(q), "%s.method", p);
 		if ((v = cJSON_GetObjectItemCaseSensitive(it, "method")))
-			get_str(l, v, q, r->method, sizeof(r->method));
+			fc_scn_get_str(l, v, q, r->method, sizeof(r->method));
 		snprintf(q, sizeof(q), "%s.path", p);
 		if ((v = cJSON_GetObjectItemCaseSensitive(it, "path"))) {
 			if (cJSON_IsString(v))
@@ -465,7 +465,7 @@ load_requests(struct ld *l, const cJSON *a)
 		}
 		snprintf(q, sizeof(q), "%s.headers", p);
 		if ((v = cJSON_GetObjectItemCaseSensitive(it, "headers")))
-			load_headers(l, v, q, r->headers, &r->num_headers);
+			fc_scn_load_headers(l, v, q, r->headers, &r->num_headers, FC_SCENARIO_MAX_HEADERS);
 		snprintf(q, sizeof(q), "%s.body", p);
 		if ((v = cJSON_GetObjectItemCaseSensitive(it, "body"))) {
 			if (cJSON_IsString(v)) {
@@ -476,7 +476,7 @@ load_requests(struct ld *l, const cJSON *a)
 			}
 		}
 		snprintf(q, sizeof(q), "%s.weight", p);
-		if ((v = cJSON_GetObjectItemCaseSensitive(it, "weight")) && get_count32(l, v, q, &w, NULL)) {
+		if ((v = cJSON_GetObjectItemCaseSensitive(it, "weight")) && fc_scn_get_count32(l, v, q, &w, NULL)) {
 			if (w == 0)
 				fc_errors_add(l->errs, "%s: 0 is below the limit 1", q);
 			else
@@ -486,13 +486,13 @@ load_requests(struct ld *l, const cJSON *a)
 }
 
 static void
-load_thresholds(struct ld *l, const cJSON *a)
+load_thresholds(struct fc_scn_ld *l, const cJSON *a)
 {
 	struct fc_scenario *sc = l->sc;
 	const cJSON *it;
 	int i = 0;
 
-	if (!get_arr(l, a, "thresholds", FC_SCENARIO_MAX_THRESHOLDS))
+	if (!fc_scn_get_arr(l, a, "thresholds", FC_SCENARIO_MAX_THRESHOLDS))
 		return;
 	sc->num_thresholds = 0;
 	cJSON_ArrayForEach(it, a) {
@@ -511,13 +511,13 @@ load_thresholds(struct ld *l, const cJSON *a)
 }
 
 static void
-load_allow(struct ld *l, const cJSON *a)
+load_allow(struct fc_scn_ld *l, const cJSON *a)
 {
 	struct fc_scenario *sc = l->sc;
 	const cJSON *it;
 	int i = 0;
 
-	if (!get_arr(l, a, "allow", FC_SCENARIO_MAX_ALLOW))
+	if (!fc_scn_get_arr(l, a, "allow", FC_SCENARIO_MAX_ALLOW))
 		return;
 	cJSON_ArrayForEach(it, a) {
 		struct fc_cidr *c = &sc->allow[sc->num_allow];
@@ -530,31 +530,30 @@ load_allow(struct ld *l, const cJSON *a)
 	}
 }
 
-static void
-load_port(struct ld *l, const cJSON *o)
+void
+fc_scn_load_port(struct fc_scn_ld *l, const cJSON *o, struct fc_scenario_port *port)
 {
 	static const char *const known[] = {"iface", "local_ip", "gateway", NULL};
-	struct fc_scenario *sc = l->sc;
 	const cJSON *v;
 
-	if (!get_obj(l, o, "port"))
+	if (!fc_scn_get_obj(l, o, "port"))
 		return;
-	check_keys(l, o, "port", known);
+	fc_scn_check_keys(l, o, "port", known);
 	if ((v = cJSON_GetObjectItemCaseSensitive(o, "iface")))
-		get_str(l, v, "port.iface", sc->port.iface, sizeof(sc->port.iface));
+		fc_scn_get_str(l, v, "port.iface", port->iface, sizeof(port->iface));
 	if ((v = cJSON_GetObjectItemCaseSensitive(o, "local_ip"))) {
 		if (!cJSON_IsString(v) || strchr(v->valuestring, '/') == NULL ||
-				fc_parse_ip_prefix(v->valuestring, &sc->port.local_ip, &sc->port.local_prefix))
+				fc_parse_ip_prefix(v->valuestring, &port->local_ip, &port->local_prefix))
 			fc_errors_add(l->errs, "port.local_ip: not A.B.C.D/LEN");
 	}
 	if ((v = cJSON_GetObjectItemCaseSensitive(o, "gateway"))) {
-		if (!cJSON_IsString(v) || fc_parse_ipv4(v->valuestring, &sc->port.gateway))
+		if (!cJSON_IsString(v) || fc_parse_ipv4(v->valuestring, &port->gateway))
 			fc_errors_add(l->errs, "port.gateway: not an IPv4 address");
 	}
 }
 
 static void
-load_root(struct ld *l, const cJSON *root)
+load_root(struct fc_scn_ld *l, const cJSON *root)
 {
 	static const char *const known[] = {"target", "load", "stages", "requests", "headers",
 		"timeouts", "thresholds", "abort_on_fail", "output", "cores", "memory", "allow",
@@ -568,7 +567,7 @@ load_root(struct ld *l, const cJSON *root)
 		fc_errors_add(l->errs, "the scenario must be a JSON object");
 		return;
 	}
-	check_keys(l, root, "", known);
+	fc_scn_check_keys(l, root, "", known);
 	if ((v = cJSON_GetObjectItemCaseSensitive(root, "target"))) {
 		if (cJSON_IsString(v))
 			fc_scenario_set_target(v->valuestring, &sc->target, l->errs);
@@ -582,61 +581,57 @@ load_root(struct ld *l, const cJSON *root)
 	if ((v = cJSON_GetObjectItemCaseSensitive(root, "requests")))
 		load_requests(l, v);
 	if ((v = cJSON_GetObjectItemCaseSensitive(root, "headers")))
-		load_headers(l, v, "headers", sc->headers, &sc->num_headers);
-	if ((v = cJSON_GetObjectItemCaseSensitive(root, "timeouts")) && get_obj(l, v, "timeouts")) {
-		check_keys(l, v, "timeouts", tknown);
+		fc_scn_load_headers(l, v, "headers", sc->headers, &sc->num_headers, FC_SCENARIO_MAX_HEADERS);
+	if ((v = cJSON_GetObjectItemCaseSensitive(root, "timeouts")) && fc_scn_get_obj(l, v, "timeouts")) {
+		fc_scn_check_keys(l, v, "timeouts", tknown);
 		if ((w = cJSON_GetObjectItemCaseSensitive(v, "connect")))
-			get_duration(l, w, "timeouts.connect", &sc->connect_timeout_ns, sc->text[FC_F_CONNECT_TIMEOUT]);
+			fc_scn_get_duration(l, w, "timeouts.connect", &sc->connect_timeout_ns, sc->text[FC_F_CONNECT_TIMEOUT]);
 		if ((w = cJSON_GetObjectItemCaseSensitive(v, "request")))
-			get_duration(l, w, "timeouts.request", &sc->request_timeout_ns, sc->text[FC_F_REQUEST_TIMEOUT]);
+			fc_scn_get_duration(l, w, "timeouts.request", &sc->request_timeout_ns, sc->text[FC_F_REQUEST_TIMEOUT]);
 	}
 	if ((v = cJSON_GetObjectItemCaseSensitive(root, "thresholds")))
 		load_thresholds(l, v);
 	if ((v = cJSON_GetObjectItemCaseSensitive(root, "abort_on_fail")))
-		get_bool(l, v, "abort_on_fail", &sc->abort_on_fail);
-	if ((v = cJSON_GetObjectItemCaseSensitive(root, "output")) && get_obj(l, v, "output")) {
-		check_keys(l, v, "output", oknown);
+		fc_scn_get_bool(l, v, "abort_on_fail", &sc->abort_on_fail);
+	if ((v = cJSON_GetObjectItemCaseSensitive(root, "output")) && fc_scn_get_obj(l, v, "output")) {
+		fc_scn_check_keys(l, v, "output", oknown);
 		if ((w = cJSON_GetObjectItemCaseSensitive(v, "json")))
-			get_str(l, w, "output.json", sc->output.json_path, sizeof(sc->output.json_path));
+			fc_scn_get_str(l, w, "output.json", sc->output.json_path, sizeof(sc->output.json_path));
 		if ((w = cJSON_GetObjectItemCaseSensitive(v, "hgrm")))
-			get_str(l, w, "output.hgrm", sc->output.hgrm_path, sizeof(sc->output.hgrm_path));
+			fc_scn_get_str(l, w, "output.hgrm", sc->output.hgrm_path, sizeof(sc->output.hgrm_path));
 		if ((w = cJSON_GetObjectItemCaseSensitive(v, "latency")))
-			get_bool(l, w, "output.latency", &sc->output.latency);
+			fc_scn_get_bool(l, w, "output.latency", &sc->output.latency);
 	}
 	if ((v = cJSON_GetObjectItemCaseSensitive(root, "cores")))
-		get_count32(l, v, "cores", &sc->cores, sc->text[FC_F_CORES]);
+		fc_scn_get_count32(l, v, "cores", &sc->cores, sc->text[FC_F_CORES]);
 	if ((v = cJSON_GetObjectItemCaseSensitive(root, "memory")))
-		get_size(l, v, "memory", &sc->memory, sc->text[FC_F_MEMORY]);
+		fc_scn_get_size(l, v, "memory", &sc->memory, sc->text[FC_F_MEMORY]);
 	if ((v = cJSON_GetObjectItemCaseSensitive(root, "allow")))
 		load_allow(l, v);
 	if ((v = cJSON_GetObjectItemCaseSensitive(root, "profile")))
-		get_str(l, v, "profile", sc->profile_path, sizeof(sc->profile_path));
+		fc_scn_get_str(l, v, "profile", sc->profile_path, sizeof(sc->profile_path));
 	if ((v = cJSON_GetObjectItemCaseSensitive(root, "port")))
-		load_port(l, v);
+		fc_scn_load_port(l, v, &sc->port);
 	if ((v = cJSON_GetObjectItemCaseSensitive(root, "eal")))
-		get_str(l, v, "eal", sc->eal, sizeof(sc->eal));
+		fc_scn_get_str(l, v, "eal", sc->eal, sizeof(sc->eal));
 	if ((v = cJSON_GetObjectItemCaseSensitive(root, "embedded")))
-		get_bool(l, v, "embedded", &sc->embedded);
+		fc_scn_get_bool(l, v, "embedded", &sc->embedded);
 }
 
-int
-fc_scenario_load_string(const char *json, const char *name, struct fc_scenario *sc,
-		struct fc_errors *errs)
+cJSON *
+fc_scn_parse_json(const char *text, const char *name, struct fc_errors *errs)
 {
-	unsigned before = fc_errors_total(errs);
 	const char *end = NULL;
-	struct ld l = {.sc = sc, .errs = errs};
-	cJSON *root;
+	cJSON *root = cJSON_ParseWithOpts(text, &end, 1);
 
-	root = cJSON_ParseWithOpts(json, &end, 1);
 	if (root == NULL) {
 		const char *at = end ? end : cJSON_GetErrorPtr();
 		unsigned line = 1, col = 1;
 		const char *p;
 
-		if (at == NULL || at < json || at > json + strlen(json))
-			at = json;
-		for (p = json; p < at; p++) {
+		if (at == NULL || at < text || at > text + strlen(text))
+			at = text;
+		for (p = text; p < at; p++) {
 			if (*p == '\n') {
 				line++;
 				col = 1;
@@ -645,8 +640,20 @@ fc_scenario_load_string(const char *json, const char *name, struct fc_scenario *
 			}
 		}
 		fc_errors_add(errs, "%s:%u:%u: invalid JSON near \"%.20s\"", name, line, col, at);
-		return -EINVAL;
 	}
+	return root;
+}
+
+int
+fc_scenario_load_string(const char *json, const char *name, struct fc_scenario *sc,
+		struct fc_errors *errs)
+{
+	unsigned before = fc_errors_total(errs);
+	struct fc_scn_ld l = {.sc = sc, .errs = errs};
+	cJSON *root = fc_scn_parse_json(json, name, errs);
+
+	if (root == NULL)
+		return -EINVAL;
 	load_root(&l, root);
 	cJSON_Delete(root);
 	return fc_errors_total(errs) > before ? -EINVAL : 0;
@@ -710,7 +717,7 @@ fc_scenario_load_file(const char *path, struct fc_scenario *sc, struct fc_errors
 enum lim_kind { LK_COUNT, LK_DURATION, LK_RATE, LK_SIZE };
 
 static void
-load_limit_pair(struct ld *l, const cJSON *root, const char *key, enum lim_kind kind,
+load_limit_pair(struct fc_scn_ld *l, const cJSON *root, const char *key, enum lim_kind kind,
 		void *min, void *max)
 {
 	static const char *const known[] = {"min", "max", NULL};
@@ -718,9 +725,9 @@ load_limit_pair(struct ld *l, const cJSON *root, const char *key, enum lim_kind 
 	char p[64];
 	int i;
 
-	if (o == NULL || !get_obj(l, o, key))
+	if (o == NULL || !fc_scn_get_obj(l, o, key))
 		return;
-	check_keys(l, o, key, known);
+	fc_scn_check_keys(l, o, key, known);
 	for (i = 0; i < 2; i++) {
 		void *dst = i ? max : min;
 
@@ -730,16 +737,16 @@ load_limit_pair(struct ld *l, const cJSON *root, const char *key, enum lim_kind 
 		snprintf(p, sizeof(p), "%s.%s", key, i ? "max" : "min");
 		switch (kind) {
 		case LK_COUNT:
-			get_count32(l, v, p, dst, NULL);
+			fc_scn_get_count32(l, v, p, dst, NULL);
 			break;
 		case LK_DURATION:
-			get_duration(l, v, p, dst, NULL);
+			fc_scn_get_duration(l, v, p, dst, NULL);
 			break;
 		case LK_RATE:
-			get_rate(l, v, p, dst, NULL);
+			fc_scn_get_rate(l, v, p, dst, NULL);
 			break;
 		case LK_SIZE:
-			get_size(l, v, p, dst, NULL);
+			fc_scn_get_size(l, v, p, dst, NULL);
 			break;
 		}
 	}
@@ -755,36 +762,21 @@ fc_limits_load(const char *path, struct fc_limits *lim, struct fc_errors *errs)
 	static const char *const known[] = {"connections", "duration", "ramp_up", "rate", "timeout",
 		"cores", "memory", NULL};
 	unsigned before = fc_errors_total(errs);
-	struct ld l = {.sc = NULL, .errs = errs};
-	const char *end = NULL;
+	struct fc_scn_ld l = {.sc = NULL, .errs = errs};
 	char *buf = fc_scn_read_file(path, errs);
 	cJSON *root;
 
 	if (buf == NULL)
 		return -EINVAL;
-	root = cJSON_ParseWithOpts(buf, &end, 1);
+	root = fc_scn_parse_json(buf, path, errs);
 	if (root == NULL) {
-		unsigned line = 1, col = 1;
-		const char *p;
-
-		if (end == NULL || end < buf || end > buf + strlen(buf))
-			end = buf;
-		for (p = buf; p < end; p++) {
-			if (*p == '\n') {
-				line++;
-				col = 1;
-			} else {
-				col++;
-			}
-		}
-		fc_errors_add(errs, "%s:%u:%u: invalid JSON near \"%.20s\"", path, line, col, end);
 		free(buf);
 		return -EINVAL;
 	}
 	if (!cJSON_IsObject(root)) {
 		fc_errors_add(errs, "%s: the limits file must be a JSON object", path);
 	} else {
-		check_keys(&l, root, "", known);
+		fc_scn_check_keys(&l, root, "", known);
 		load_limit_pair(&l, root, "connections", LK_COUNT, &lim->connections_min, &lim->connections_max);
 		load_limit_pair(&l, root, "duration", LK_DURATION, &lim->duration_min_ns, &lim->duration_max_ns);
 		load_limit_pair(&l, root, "ramp_up", LK_DURATION, &lim->ramp_up_min_ns, &lim->ramp_up_max_ns);

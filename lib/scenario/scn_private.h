@@ -30,4 +30,27 @@ char *fc_scn_memdup(const char *s, size_t n);
 /* Apply --stages "DUR:RATE:CONN,..." */
 int fc_scn_parse_stages(const char *spec, struct fc_scenario *sc, struct fc_errors *errs);
 
+/* JSON field getters shared by the scenario, limits and serve loaders: each adds its own
+ * error naming @p path and returns false on a bad value. */
+struct fc_scn_ld {
+	struct fc_scenario *sc;
+	struct fc_errors *errs;
+};
+
+void fc_scn_json_value_text(const cJSON *v, char *buf, size_t len);
+void fc_scn_check_keys(struct fc_scn_ld *l, const cJSON *obj, const char *path, const char *const *known);
+bool fc_scn_get_duration(struct fc_scn_ld *l, const cJSON *v, const char *path, uint64_t *out, char *text);
+bool fc_scn_get_count32(struct fc_scn_ld *l, const cJSON *v, const char *path, uint32_t *out, char *text);
+bool fc_scn_get_rate(struct fc_scn_ld *l, const cJSON *v, const char *path, double *out, char *text);
+bool fc_scn_get_size(struct fc_scn_ld *l, const cJSON *v, const char *path, uint64_t *out, char *text);
+bool fc_scn_get_bool(struct fc_scn_ld *l, const cJSON *v, const char *path, bool *out);
+bool fc_scn_get_str(struct fc_scn_ld *l, const cJSON *v, const char *path, char *out, size_t outlen);
+bool fc_scn_get_obj(struct fc_scn_ld *l, const cJSON *v, const char *path);
+bool fc_scn_get_arr(struct fc_scn_ld *l, const cJSON *v, const char *path, unsigned max);
+void fc_scn_load_headers(struct fc_scn_ld *l, const cJSON *v, const char *path, char **list,
+		unsigned *n, unsigned max);
+void fc_scn_load_port(struct fc_scn_ld *l, const cJSON *o, struct fc_scenario_port *port);
+/* Parse JSON text; on a syntax error add "NAME:LINE:COL: invalid JSON near ..." and return NULL. */
+cJSON *fc_scn_parse_json(const char *text, const char *name, struct fc_errors *errs);
+
 #endif /* SCN_PRIVATE_H */

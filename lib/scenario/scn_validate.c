@@ -281,7 +281,8 @@ fc_scenario_validate(struct fc_scenario *sc, const struct fc_limits *lim, struct
 		snprintf(sc->limits_path, sizeof(sc->limits_path), "%s", lim->path);
 
 	/* target and allow-list */
-	if (!sc->target.set) {
+	/* A URL that failed to parse was reported when it was given: no second error. */
+	if (!sc->target.set && sc->target.url[0] == '\0') {
 		if (sc->embedded)
 			fc_scenario_set_target(FC_SCENARIO_EMBEDDED_TARGET, &sc->target, e);
 		else

@@ -118,7 +118,8 @@ struct fc_tcp_config {
 					  * zero-window probes without any ACK; default 10 */
 	uint64_t time_wait_ns;           /**< TIME_WAIT length; default 1 s (short on purpose, for
 					  * high connection rates; RFC 9293 says 2 MSL = 4 min) */
-	uint64_t fin_wait2_ns;           /**< FIN_WAIT_2 timeout; default 30 s */
+	uint64_t fin_wait2_ns;           /**< FIN_WAIT_2 timeout after fc_tcp_close() (not after
+					  * fc_tcp_shutdown()); default 30 s */
 	bool rst_close;                  /**< fc_tcp_close() sends RST instead of FIN (CPS tests);
 					  * on_closed then reports FC_TCP_CLOSE_NORMAL */
 	bool delayed_ack;                /**< RFC 9293 §3.8.6.3 delayed ACK (default off: ACK at
@@ -136,6 +137,8 @@ struct fc_tcp_config {
 	uint16_t port_min;               /**< first local port for fc_tcp_connect(); default 10000 */
 	uint16_t port_max;               /**< last local port; default 65535 */
 	uint32_t isn_secret;             /**< secret for RFC 6528 ISNs (fixed => reproducible) */
+	uint32_t challenge_ack_limit;    /**< RFC 5961 §7: challenge ACKs per second per context;
+					  * default 1000; UINT32_MAX = unlimited */
 	/* RSS-aware source ports (multi-queue NICs). Used when rss_key != NULL. The NIC is
 	 * assumed to hash the RX 4-tuple of the REPLY (src = server, dst = us) with Toeplitz
 	 * over (src ip, dst ip, src port, dst port) as rte_softrss() does, and to pick the queue
@@ -184,6 +187,7 @@ struct fc_tcp_counters {
 	uint64_t mbuf_alloc_fails; /**< mempool empty when building a frame */
 	uint64_t txq_drops;        /**< frames dropped because the TX queue was full */
 	uint64_t time_wait_reuse;  /**< SYNs that recycled a TIME_WAIT connection */
+	uint64_t challenge_ack_limited; /**< challenge ACKs not sent (RFC 5961 §7 rate limit) */
 };
 
 /**

@@ -79,6 +79,8 @@ config_fill(struct fc_tcp_config *c)
 		c->ooo_max_segs = 255;
 	if (c->syn_backlog == 0)
 		c->syn_backlog = c->max_conns / 2 ? c->max_conns / 2 : 1;
+	if (c->challenge_ack_limit == 0)
+		c->challenge_ack_limit = 1000;
 	if (c->timer_res_ns == 0)
 		c->timer_res_ns = 1000 * 1000;
 	if (c->timer_slots == 0)
@@ -301,10 +303,8 @@ tcb_release_dead(struct fc_tcp_ctx *ctx)
 		struct tcb *t = &ctx->tcbs[ctx->dead_head];
 
 		ctx->dead_head = t->tm_next;
-		/* Still on the pending-output list: wait until that list is flushed. */
-		if (t->flags & TF_IN_TXLIST) {
-			t->flags &= ~TF_IN_TXLIST;
-		}
+		/* Callers flush the pending-output list (tcp_flush_acks) before releasing, so a
+		 * dead TCB is never still linked there. */
 		if (!(t->flags & TF_PASSIVE))
 			ports_release(ctx, t->local_port);
 		t->tm_next = ctx->free_head;
@@ -422,17 +422,6 @@ tcp_isn(struct fc_tcp_ctx *ctx, uint32_t rip, uint16_t rport, uint16_t lport)
 		ctx->cfg.isn_secret);
 
 	return f + (uint32_t)(ctx->now_ns / 4000);
-}
-
-/* The window we can offer now; never moves the right edge left (RFC 9293 §3.8.6.2.1). */
-uint32_t
-tcp_rcv_window(const struct fc_tcp_ctx *ctx, const struct tcb *t)
-{
-	uint32_t w = ctx->rcv_wnd_max > t->rcv_hold ? ctx->rcv_wnd_max - t->rcv_hold : 0;
-
-	if (SEQ_GT(t->rcv_adv, t->rcv_nxt + w))
-		w = t->rcv_adv - t->rcv_nxt;
-	return w;
 }
 
 /* ---- public accessors ---- */

@@ -433,9 +433,20 @@ data_in(struct fc_tcp_ctx *ctx, struct tcb *t, struct rte_mbuf *m, const struct 
 	tcp_ack_later(ctx, t);
 }
 
+/* RFC 5961 §3.2, §4.2, §5.2, with the §7 rate limit so that a blind attacker cannot turn us
+ * into an ACK generator. */
 static inline void
 challenge_ack(struct fc_tcp_ctx *ctx, struct tcb *t)
 {
+	if (ctx->now_ns - ctx->chal_window >= 1000000000ull) {
+		ctx->chal_window = ctx->now_ns;
+		ctx->chal_count = 0;
+	}
+	if (ctx->chal_count >= ctx->cfg.challenge_ack_limit) {
+		ctx->cnt.challenge_ack_limited++;
+		return;
+	}
+	ctx->chal_count++;
 	ctx->cnt.challenge_acks++;
 	tcp_ack_later(ctx, t);
 }
@@ -632,8 +643,12 @@ segment_input(struct fc_tcp_ctx *ctx, struct tcb *t, struct seg *s, struct rte_m
 			goto drop;
 		}
 		ctx->cnt.rst_rx++;
-		tcb_close(ctx, t, t->state == FC_TCP_TIME_WAIT ? FC_TCP_CLOSE_NORMAL :
-			FC_TCP_CLOSE_RESET, true);
+		/* In LAST_ACK or CLOSING with only our FIN unacknowledged, every byte was
+		 * delivered both ways: the peer just dropped its TIME_WAIT early (or never
+		 * had one, RST-close); that is a normal end for the application. */
+		tcb_close(ctx, t, t->state == FC_TCP_TIME_WAIT ||
+			((t->state == FC_TCP_LAST_ACK || t->state == FC_TCP_CLOSING) &&
+			 t->sq_len == 0) ? FC_TCP_CLOSE_NORMAL : FC_TCP_CLOSE_RESET, true);
 		goto drop;
 	}
 	/* Fourth: SYN in a synchronized state, RFC 5961 §4.2: challenge ACK. */
@@ -727,7 +742,12 @@ segment_input(struct fc_tcp_ctx *ctx, struct tcb *t, struct seg *s, struct rte_m
 		switch (t->state) {
 		case FC_TCP_FIN_WAIT_1:
 			t->state = FC_TCP_FIN_WAIT_2;
-			tcp_set_rto_timer(ctx, t, ctx->cfg.fin_wait2_ns);
+			/* Like Linux tcp_fin_timeout: only a closed (not half-closed) connection
+			 * gives up waiting for the peer's FIN. */
+			if (t->flags & TF_NO_DELIVER)
+				tcp_set_rto_timer(ctx, t, ctx->cfg.fin_wait2_ns);
+			else
+				tcp_stop_rto_timer(ctx, t);
 			break;
 		case FC_TCP_CLOSING:
 			enter_time_wait(ctx, t);
@@ -974,6 +994,12 @@ tcp_timer_fire(struct fc_tcp_ctx *ctx, struct tcb *t)
 	}
 	if (t->state == FC_TCP_FIN_WAIT_2) {
 		tcb_close(ctx, t, FC_TCP_CLOSE_TIMEOUT, true);
+		return;
+	}
+	if (t->snd_wnd > 0 && SEQ_LT(t->snd_nxt, data_end)) {
+		/* Window too small for SWS avoidance and no ACK in sight: send into it. */
+		tcp_output_force(ctx, t);
+		tcp_set_rto_timer(ctx, t, tcp_rto_ns(t));
 		return;
 	}
 	if (t->snd_wnd == 0 && SEQ_LT(t->snd_nxt, data_end)) {

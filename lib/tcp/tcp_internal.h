@@ -164,6 +164,8 @@ struct fc_tcp_ctx {
 	uint64_t cur_tick;
 	uint32_t now_us;               /* now_ns / 1000, truncated (RTT arithmetic) */
 	uint32_t ip_id;
+	uint32_t chal_count;           /* challenge ACKs sent in the current second */
+	uint64_t chal_window;          /* start of that second (ns) */
 	uint32_t rcv_wnd_max;          /* cfg.rcv_wnd, capped */
 	uint8_t rcv_wscale;            /* shift we offer */
 	uint8_t in_burst;
@@ -230,7 +232,6 @@ struct tcp_listener *listener_find(struct fc_tcp_ctx *ctx, uint16_t port);
 uint32_t tcp_isn(struct fc_tcp_ctx *ctx, uint32_t rip, uint16_t rport, uint16_t lport);
 void tcp_sq_free(struct fc_tcp_ctx *ctx, struct tcb *t);
 void tcp_ooo_free(struct fc_tcp_ctx *ctx, struct tcb *t);
-uint32_t tcp_rcv_window(const struct fc_tcp_ctx *ctx, const struct tcb *t);
 
 /* tcp_timer.c */
 void timer_arm(struct fc_tcp_ctx *ctx, struct tcb *t, uint64_t tick);
@@ -263,17 +264,50 @@ unsigned tcp_write_ts_opt(const struct fc_tcp_ctx *ctx, const struct tcb *t, uin
 /* tcp_output.c */
 void tcp_hdr_template_init(struct fc_tcp_ctx *ctx);
 int tcp_output(struct fc_tcp_ctx *ctx, struct tcb *t);
+void tcp_output_force(struct fc_tcp_ctx *ctx, struct tcb *t);
 int tcp_send_ctl(struct fc_tcp_ctx *ctx, struct tcb *t, uint32_t seq, uint8_t flags);
 int tcp_send_seg(struct fc_tcp_ctx *ctx, struct tcb *t, uint32_t seq, uint32_t len, uint8_t flags);
 void tcp_send_rst_raw(struct fc_tcp_ctx *ctx, uint32_t rip, uint16_t rport, uint16_t lport,
 	uint32_t seq, uint32_t ack, uint8_t flags);
 void txq_push(struct fc_tcp_ctx *ctx, struct rte_mbuf *m);
-void tcp_kick(struct fc_tcp_ctx *ctx, struct tcb *t);
-void tcp_ack_later(struct fc_tcp_ctx *ctx, struct tcb *t);
 void tcp_flush_acks(struct fc_tcp_ctx *ctx);
 void tcp_retransmit_head(struct fc_tcp_ctx *ctx, struct tcb *t);
 
 /* tcp_input.c */
 void tcp_timer_fire(struct fc_tcp_ctx *ctx, struct tcb *t);
+
+/* The window we can offer now; never moves the right edge left (RFC 9293 §3.8.6.2.1). */
+static inline uint32_t
+tcp_rcv_window(const struct fc_tcp_ctx *ctx, const struct tcb *t)
+{
+	uint32_t w = ctx->rcv_wnd_max > t->rcv_hold ? ctx->rcv_wnd_max - t->rcv_hold : 0;
+
+	if (SEQ_GT(t->rcv_adv, t->rcv_nxt + w))
+		w = t->rcv_adv - t->rcv_nxt;
+	return w;
+}
+
+/* Ask for an output pass: at once outside a burst, else once at the end of the burst
+ * (tcp_flush_acks), so a burst of segments is answered with one cumulative ACK. */
+static inline void
+tcp_kick(struct fc_tcp_ctx *ctx, struct tcb *t)
+{
+	if (!ctx->in_burst) {
+		tcp_output(ctx, t);
+		return;
+	}
+	if (!(t->flags & TF_IN_TXLIST)) {
+		t->flags |= TF_IN_TXLIST;
+		t->ack_next = ctx->ack_head;
+		ctx->ack_head = t->idx;
+	}
+}
+
+static inline void
+tcp_ack_later(struct fc_tcp_ctx *ctx, struct tcb *t)
+{
+	t->flags |= TF_ACKNOW;
+	tcp_kick(ctx, t);
+}
 
 #endif /* TCP_INTERNAL_H */

@@ -328,8 +328,13 @@ tcp_retransmit_head(struct fc_tcp_ctx *ctx, struct tcb *t)
 	if (len > 0 && t->snd_una + len == data_end)
 		flags |= TH_PSH;
 	tcp_send_seg(ctx, t, t->snd_una, len, flags);
+	/* The segment may reach past SND.MAX (after the window let only part of it out):
+	 * keep SND.NXT <= SND.MAX, or the ACK of SND.MAX would stop the timer with bytes
+	 * still counted in flight. */
 	if (SEQ_LT(t->snd_nxt, t->snd_una + len + !!(flags & TH_FIN)))
 		t->snd_nxt = t->snd_una + len + !!(flags & TH_FIN);
+	if (SEQ_GT(t->snd_nxt, t->snd_max))
+		t->snd_max = t->snd_nxt;
 }
 
 static inline bool
@@ -350,15 +355,19 @@ tcp_output(struct fc_tcp_ctx *ctx, struct tcb *t)
 	uint32_t data_end, sent = 0;
 	unsigned guard;
 
+	/* A pure ACK carries SND.MAX, not SND.NXT: after a go-back-N retransmission SND.NXT
+	 * is behind what the peer already holds, and an ACK with that old sequence number
+	 * would be unacceptable to it (RFC 9293 §3.10.7.4) and ignored, so two sides
+	 * retransmitting at each other would never see each other's ACKs (BSD does the same). */
 	if (!state_can_send(t->state)) {
 		if (t->flags & TF_ACKNOW)
-			tcp_send_ctl(ctx, t, t->snd_nxt, 0);
+			tcp_send_ctl(ctx, t, t->snd_max, 0);
 		return 0;
 	}
 	if (t->sq_len == 0 && !(t->flags & TF_FIN_QUEUED)) {
 		/* Nothing to send: the common receive-side case, answer with a pure ACK. */
 		if (t->flags & TF_ACKNOW)
-			tcp_send_ctl(ctx, t, t->snd_nxt, 0);
+			tcp_send_ctl(ctx, t, t->snd_max, 0);
 		return 0;
 	}
 	data_end = t->sq_seq + t->sq_len;
@@ -405,34 +414,38 @@ tcp_output(struct fc_tcp_ctx *ctx, struct tcb *t)
 		if (!(t->flags & TF_RTO_ON))
 			tcp_set_rto_timer(ctx, t, tcp_rto_ns(t));
 	} else if (t->flags & TF_ACKNOW) {
-		tcp_send_ctl(ctx, t, t->snd_nxt, 0);
+		tcp_send_ctl(ctx, t, t->snd_max, 0);
 	}
-	/* Zero window with data waiting and nothing in flight: persist (RFC 9293 §3.8.6.1). */
-	if (t->snd_wnd == 0 && SEQ_LT(t->snd_nxt, data_end) && t->snd_nxt == t->snd_una &&
-			!(t->flags & TF_RTO_ON))
+	/* Data waiting and nothing in flight: the window is zero (persist, RFC 9293 §3.8.6.1)
+	 * or too small for sender SWS avoidance (the SWS override timeout of §3.8.6.2.1).
+	 * Either way no ACK will come to unblock us if the peer's window update was lost. */
+	if (SEQ_LT(t->snd_nxt, data_end) && t->snd_nxt == t->snd_una && !(t->flags & TF_RTO_ON))
 		tcp_set_rto_timer(ctx, t, tcp_rto_ns(t));
 	return 0;
 }
 
+/* SWS override (RFC 9293 §3.8.6.2.1): send what the small window allows. */
 void
-tcp_kick(struct fc_tcp_ctx *ctx, struct tcb *t)
+tcp_output_force(struct fc_tcp_ctx *ctx, struct tcb *t)
 {
-	if (!ctx->in_burst) {
-		tcp_output(ctx, t);
-		return;
-	}
-	if (!(t->flags & TF_IN_TXLIST)) {
-		t->flags |= TF_IN_TXLIST;
-		t->ack_next = ctx->ack_head;
-		ctx->ack_head = t->idx;
-	}
-}
+	uint32_t data_end = t->sq_seq + t->sq_len, len;
+	uint8_t flags = 0;
 
-void
-tcp_ack_later(struct fc_tcp_ctx *ctx, struct tcb *t)
-{
-	t->flags |= TF_ACKNOW;
-	tcp_kick(ctx, t);
+	if (!state_can_send(t->state) || !SEQ_LT(t->snd_nxt, data_end))
+		return;
+	len = RTE_MIN(RTE_MIN(data_end - t->snd_nxt, t->snd_wnd), (uint32_t)t->mss);
+	if (len == 0)
+		return;
+	if (t->snd_nxt + len == data_end) {
+		flags |= TH_PSH;
+		if (t->flags & TF_FIN_QUEUED)
+			flags |= TH_FIN;
+	}
+	if (tcp_send_seg(ctx, t, t->snd_nxt, len, flags) < 0)
+		return;
+	t->snd_nxt += len + !!(flags & TH_FIN);
+	if (SEQ_GT(t->snd_nxt, t->snd_max))
+		t->snd_max = t->snd_nxt;
 }
 
 /* End of a burst: one output pass per connection that got input or a send, so a burst of

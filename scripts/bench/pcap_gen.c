@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Benchmark helper for lib/pcap (built by scripts/bench/pcap-extract with cc):
+ * Benchmark helper for lib/pcap (built by scripts/bench/pcap-extract with cc, and by
+ * tests/unit/pcap/meson.build for the perf suite):
  *
  *   pcap_gen gen FILE MB [api] write an Ethernet/IPv4 HTTP capture of about MB megabytes
  *                              ("api": small bodies both ways, the request-heavy case)
  *   pcap_gen extract FILE      extract it on one core, print throughput and counters
+ *   pcap_gen selftest MB       both on a temp file, then remove it (meson perf suite)
  *
  * The capture mimics production keep-alive traffic: 512 connections open at once,
  * interleaved; each carries 1..32 requests and then closes (FIN), and a new one takes its
@@ -21,6 +23,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "fc_pcap.h"
 
@@ -275,6 +278,18 @@ count_req(const struct fc_pcap_request *r, void *arg)
 	return 0;
 }
 
+/* CPU time of this process (user + sys): on a shared box the wall clock also counts the
+ * time other processes ran. */
+static double
+cpu_seconds(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+		(double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
 static int
 extract(const char *path)
 {
@@ -291,23 +306,18 @@ extract(const char *path)
 	x = fc_pcap_extractor_create(&o);
 	if (x == NULL)
 		return 1;
+	cpu = cpu_seconds();
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	rc = fc_pcap_extract_file(x, path, err, sizeof(err));
 	clock_gettime(CLOCK_MONOTONIC, &b);
+	cpu = cpu_seconds() - cpu;
 	if (rc < 0) {
 		fprintf(stderr, "extract: %s\n", err);
 		return 1;
 	}
 	st = fc_pcap_extractor_stats(x);
 	s = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
-	/* CPU time too: on a shared box the wall clock includes time other processes ran. */
-	{
-		struct rusage ru;
 
-		getrusage(RUSAGE_SELF, &ru);
-		cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-			(double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-	}
 	/* File size = captured bytes + 16-byte record headers + 24-byte file header. */
 	printf("file_mb=%.1f seconds=%.3f mb_per_s=%.1f cpu_s=%.3f mb_per_cpu_s=%.1f packets=%llu pps=%.0f requests=%llu "
 		"skipped=%llu responses=%llu retransmits=%llu overlaps=%llu ooo=%llu gaps=%llu "
@@ -334,6 +344,20 @@ main(int argc, char **argv)
 	}
 	if (argc == 3 && strcmp(argv[1], "extract") == 0)
 		return extract(argv[2]);
-	fprintf(stderr, "usage: pcap_gen gen FILE MB [api] | pcap_gen extract FILE\n");
+	if (argc == 3 && strcmp(argv[1], "selftest") == 0) {
+		/* The meson perf suite: generate, extract, check, remove. */
+		char path[] = "/tmp/fc_pcap_gen_XXXXXX";
+		int fd = mkstemp(path), rc;
+
+		if (fd < 0)
+			return 1;
+		close(fd);
+		rc = gen(path, strtoull(argv[2], NULL, 10));
+		if (rc == 0)
+			rc = extract(path);
+		unlink(path);
+		return rc;
+	}
+	fprintf(stderr, "usage: pcap_gen gen FILE MB [api] | pcap_gen extract FILE | pcap_gen selftest MB\n");
 	return 2;
 }

@@ -82,7 +82,11 @@ restart)
 	check 'r["intervals"][-1]["rps"] > 0' "no traffic after nginx came back"
 	;;
 sigint)
-	run -c 16 -d 60s &
+	# Started directly (not through the run function) so that $! is flashcrowd itself:
+	# `ip netns exec` execs the command in place.
+	ip netns exec "$FC_TB_APP_NS" "$fc" run --profile "$src/drivers_cfg/af_packet.json" \
+		--iface "$FC_TB_APP_IF" --local-ip "$FC_TB_APP_IP/$FC_TB_PREFIX_LEN" \
+		--json "$json" -c 16 -d 60s "http://$FC_TB_SRV_IP/" >"$log" 2>&1 &
 	pid=$!
 	sleep 4
 	kill -INT $pid

@@ -22,7 +22,7 @@
 #define DLT_LINUX_SLL2 276
 #endif
 
-enum craft_l2 { L2_ETH = 0, L2_VLAN, L2_QINQ, L2_SLL, L2_SLL2, L2_RAW };
+enum craft_l2 { L2_ETH = 0, L2_VLAN, L2_QINQ, L2_SLL, L2_SLL2, L2_RAW, L2_NULL };
 
 struct craft {
 	char path[64];
@@ -47,6 +47,7 @@ craft_dlt(enum craft_l2 l2)
 	case L2_SLL: return DLT_LINUX_SLL;
 	case L2_SLL2: return DLT_LINUX_SLL2;
 	case L2_RAW: return DLT_RAW;
+	case L2_NULL: return DLT_NULL;
 	default: return DLT_EN10MB;
 	}
 }
@@ -245,6 +246,11 @@ craft_tcp(struct craft *c, uint64_t ts_ns, uint32_t sip, uint32_t dip, uint16_t 
 		p += 8;
 		break;
 	case L2_RAW:
+		break;
+	case L2_NULL:
+		/* BSD loopback: the address family in the capturing host's byte order (LE here). */
+		memcpy(p, "\x02\x00\x00\x00", 4);
+		p += 4;
 		break;
 	}
 	ip = p;

@@ -223,6 +223,7 @@ test_link_types(void)
 		{ L2_SLL, false, "linux SLL pcap" },
 		{ L2_SLL2, false, "linux SLL2 pcap" },
 		{ L2_RAW, false, "raw IPv4 pcap" },
+		{ L2_NULL, false, "BSD loopback pcap" },
 		{ L2_ETH, true, "ethernet pcapng" },
 		{ L2_SLL2, true, "SLL2 pcapng" },
 	};
@@ -264,7 +265,9 @@ test_pipelined_and_chunked(void)
 	tconn_open(&c, &t, T0);
 	tconn_c(&c, &t, T0 + 1 * MS, pipe, (uint32_t)strlen(pipe));
 	tconn_s(&c, &t, T0 + 2 * MS, rsps, (uint32_t)strlen(rsps));   /* two responses in one segment */
-	tconn_s(&c, &t, T0 + 4 * MS, SL(RSP_500C));
+	/* The third response's head is split across two segments. */
+	tconn_s(&c, &t, T0 + 4 * MS, RSP_500C, 20);
+	tconn_s(&c, &t, T0 + 5 * MS, RSP_500C + 20, (uint32_t)strlen(RSP_500C) - 20);
 	tconn_c(&c, &t, T0 + 10 * MS, SL(chunked_head));
 	tconn_c(&c, &t, T0 + 11 * MS, SL(chunked_body1));
 	tconn_c(&c, &t, T0 + 12 * MS, SL(chunked_body2));
@@ -385,7 +388,9 @@ test_gaps(void)
 	tconn_c(&c, &t, T0 + 6 * MS, SL(REQ_C));
 	tconn_s(&c, &t, T0 + 7 * MS, SL(RSP_500C));
 	/* #3: first 10 bytes of the head, then a hole: skipped (gap); the boundaries are
-	 * lost, the next segment that starts a request resyncs (#4, extracted, unpaired). */
+	 * lost, the next segment that starts a request resyncs (#4, extracted). The 200
+	 * answers #3 by position; pairing re-anchors on #4 with the first response after
+	 * #4 started (the 404). */
 	tconn_c(&c, &t, T0 + 8 * MS, REQ_A, 10);
 	t.cseq += 5;
 	tconn_c(&c, &t, T0 + 9 * MS, REQ_A + 15, (uint32_t)strlen(REQ_A) - 15);
@@ -415,9 +420,9 @@ test_gaps(void)
 		CHECK_EQ(G.skip[1].reason, FC_PCAP_SKIP_GAP);
 		CHECK(strcmp(G.req[2].raw, REQ_B) == 0);
 		CHECK_EQ(G.req[2].seq, 4);
-		/* After the boundaries were lost, responses cannot be paired by position. */
-		CHECK_EQ(G.req[2].status, 0);
-		CHECK(!G.req[2].has_rsp);
+		CHECK_EQ(G.req[2].status, 404);
+		CHECK(G.req[2].has_rsp);
+		CHECK_EQ(G.req[2].rsp, 1 * MS);
 		CHECK_EQ(G.skip[2].seq, 5);
 		CHECK_EQ(G.skip[2].reason, FC_PCAP_SKIP_GAP);
 	}
@@ -711,6 +716,188 @@ test_counters_and_bounds(void)
 	craft_remove(&c);
 }
 
+/* The global memory bound evicts the least recently active flows. */
+static void
+test_total_bound(void)
+{
+	static char partial[1000];
+	struct craft c;
+	struct tconn t[6];
+	struct fc_pcap_opts o;
+
+	memcpy(partial, "GET /partial HTTP/1.1\r\nX-Pad: ", 30);
+	memset(partial + 30, 'a', sizeof(partial) - 30);
+	CHECK_EQ(craft_open(&c, L2_ETH, 65535, false), 0);
+	for (int i = 0; i < 6; i++) {
+		tconn_init(&t[i], CLI, (uint16_t)(42000 + i), SRV, 80);
+		tconn_open(&c, &t[i], T0 + (uint64_t)i * MS);
+		tconn_c(&c, &t[i], T0 + (uint64_t)i * MS + 500, partial, sizeof(partial));
+	}
+	craft_close(&c);
+	fc_pcap_opts_default(&o);
+	o.max_head_bytes = 1024;
+	o.max_request_bytes = 2048;
+	o.max_flow_bytes = 4096;
+	o.max_total_bytes = 8192;
+	CHECK_EQ(run_opts(c.path, &o), 0);
+	/* Each flow holds a 2 KiB buffer and its record ring: at most 3 fit in 8 KiB. */
+	CHECK(S.flows_evicted >= 3);
+	CHECK_EQ(S.skipped[FC_PCAP_SKIP_EVICTED], S.flows_evicted);
+	CHECK_EQ(S.skipped[FC_PCAP_SKIP_UNTERMINATED], 6 - S.flows_evicted);
+	CHECK(S.peak_buffered_bytes <= 8192 + 4096);
+	craft_remove(&c);
+}
+
+/* IPv6 with a hop-by-hop extension header, on Ethernet. */
+static void
+v6_frame(struct craft *c, uint64_t ts, bool from_client, uint8_t flags, uint32_t seq, uint32_t ack,
+		const char *data, uint32_t len)
+{
+	static uint8_t f[2048];
+	uint8_t *p = f, a[16] = { 0x20, 0x01, 0x0d, 0xb8 }, b[16] = { 0x20, 0x01, 0x0d, 0xb8 };
+	uint16_t plen = (uint16_t)(8 + 20 + len);
+
+	a[15] = 1;
+	b[15] = 2;
+	memcpy(p, "\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01\x86\xdd", 14);
+	p += 14;
+	*p++ = 0x60; *p++ = 0; *p++ = 0; *p++ = 0;
+	p = put16(p, plen);
+	*p++ = 0;               /* next header: hop-by-hop */
+	*p++ = 64;
+	memcpy(p, from_client ? a : b, 16);
+	memcpy(p + 16, from_client ? b : a, 16);
+	p += 32;
+	*p++ = 6;               /* hop-by-hop -> TCP */
+	*p++ = 0;               /* 8 bytes */
+	memset(p, 1, 6);        /* PadN */
+	p[0] = 1;
+	p[1] = 4;
+	p += 6;
+	p = put16(p, from_client ? 45000 : 80);
+	p = put16(p, from_client ? 80 : 45000);
+	p = put32(p, seq);
+	p = put32(p, ack);
+	*p++ = 5 << 4;
+	*p++ = flags;
+	p = put16(p, 65535);
+	p = put16(p, 0);
+	p = put16(p, 0);
+	memcpy(p, data, len);
+	p += len;
+	craft_frame(c, ts, f, (uint32_t)(p - f));
+}
+
+static void
+test_ipv6(void)
+{
+	struct craft c;
+	char buf[64];
+
+	CHECK_EQ(craft_open(&c, L2_ETH, 65535, false), 0);
+	v6_frame(&c, T0, true, TF_SYN, 100, 0, "", 0);
+	v6_frame(&c, T0 + 1 * MS, false, TF_SYN | TF_ACK, 900, 101, "", 0);
+	v6_frame(&c, T0 + 2 * MS, true, TF_ACK | TF_PSH, 101, 901, REQ_A, (uint32_t)strlen(REQ_A));
+	v6_frame(&c, T0 + 3 * MS, false, TF_ACK | TF_PSH, 901, 101 + (uint32_t)strlen(REQ_A), RSP_404,
+		(uint32_t)strlen(RSP_404));
+	craft_close(&c);
+	CHECK_EQ(run(c.path), 0);
+	CHECK_EQ(G.nreq, 1);
+	if (G.nreq == 1) {
+		CHECK(strcmp(G.req[0].raw, REQ_A) == 0);
+		CHECK_EQ(G.req[0].status, 404);
+		CHECK_EQ(G.req[0].rsp, 1 * MS);
+		CHECK_EQ(G.req[0].cport, 45000);
+	}
+	{
+		struct fc_pcap_endpoint ep = { .family = 6, .addr = { 0x20, 0x01, 0x0d, 0xb8 }, .port = 80 };
+
+		ep.addr[15] = 2;
+		CHECK(strcmp(fc_pcap_endpoint_str(&ep, buf, sizeof(buf)), "[2001:db8::2]:80") == 0);
+		ep.family = 4;
+		memcpy(ep.addr, "\xc6\x12\x00\x02", 4);
+		CHECK(strcmp(fc_pcap_endpoint_str(&ep, buf, sizeof(buf)), "198.18.0.2:80") == 0);
+	}
+	CHECK(strcmp(fc_pcap_skip_reason_str(FC_PCAP_SKIP_MIDSTREAM), "mid-stream start") == 0);
+	CHECK(strcmp(fc_pcap_skip_reason_str((enum fc_pcap_skip_reason)99), "unknown") == 0);
+	craft_remove(&c);
+}
+
+/* A whole request lost in the capture: its response is an orphan, the next request
+ * re-anchors the pairing and keeps its own capture time. */
+static void
+test_lost_request(void)
+{
+	struct craft c;
+	struct tconn t;
+
+	CHECK_EQ(craft_open(&c, L2_ETH, 65535, false), 0);
+	tconn_init(&t, CLI, 40012, SRV, 80);
+	tconn_open(&c, &t, T0);
+	tconn_c(&c, &t, T0 + 1 * MS, SL(REQ_A));
+	tconn_s(&c, &t, T0 + 2 * MS, SL(RSP_200));
+	t.cseq += (uint32_t)strlen(REQ_B);                 /* REQ_B never captured */
+	tconn_s(&c, &t, T0 + 4 * MS, SL(RSP_404));         /* ...but its response was */
+	tconn_c(&c, &t, T0 + 5 * MS, SL(REQ_C));           /* queued behind the hole */
+	tconn_s(&c, &t, T0 + 7 * MS, SL(RSP_500C));        /* its ACK settles the hole */
+	tconn_close(&c, &t, T0 + 9 * MS);
+	craft_close(&c);
+	CHECK_EQ(run(c.path), 0);
+	CHECK_EQ(G.nreq, 2);
+	CHECK_EQ(G.nskip, 0);
+	if (G.nreq == 2) {
+		CHECK_EQ(G.req[0].status, 200);
+		CHECK(strcmp(G.req[1].raw, REQ_C) == 0);
+		CHECK_EQ(G.req[1].seq, 1);
+		CHECK_EQ(G.req[1].ts, 5 * MS);
+		CHECK_EQ(G.req[1].status, 500);
+		CHECK_EQ(G.req[1].rsp, 2 * MS);
+	}
+	CHECK_EQ(S.gaps, 1);
+	CHECK_EQ(S.gap_bytes, strlen(REQ_B));
+	CHECK_EQ(S.responses_orphan, 1);
+	CHECK_EQ(S.responses, 2);
+	craft_remove(&c);
+}
+
+/* A hole in the response stream that cannot be skipped: the next response head resyncs
+ * and pairs by time. */
+static void
+test_server_gap(void)
+{
+	static const char rsp_b[] = "HTTP/1.1 404 NF\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nabcde\r\n0\r\n\r\n";
+	struct craft c;
+	struct tconn t;
+	uint32_t cut = (uint32_t)strlen(rsp_b) - 12;
+
+	CHECK_EQ(craft_open(&c, L2_ETH, 65535, false), 0);
+	tconn_init(&t, CLI, 40013, SRV, 80);
+	tconn_open(&c, &t, T0);
+	tconn_c(&c, &t, T0 + 1 * MS, SL(REQ_A));
+	tconn_s(&c, &t, T0 + 2 * MS, SL(RSP_200));
+	tconn_c(&c, &t, T0 + 3 * MS, SL(REQ_C));
+	tconn_s(&c, &t, T0 + 4 * MS, rsp_b, cut);            /* head and part of the body */
+	t.sseq += 12;                                         /* the end of the body is lost */
+	tconn_c(&c, &t, T0 + 5 * MS, SL(REQ_B));              /* ACKs beyond the hole */
+	tconn_s(&c, &t, T0 + 6 * MS, SL(RSP_500C));
+	tconn_close(&c, &t, T0 + 9 * MS);
+	craft_close(&c);
+	CHECK_EQ(run(c.path), 0);
+	CHECK_EQ(G.nreq, 3);
+	if (G.nreq == 3) {
+		CHECK_EQ(G.req[0].status, 200);
+		CHECK_EQ(G.req[1].status, 404);     /* its head was seen before the hole */
+		CHECK(strcmp(G.req[2].raw, REQ_B) == 0);
+		CHECK_EQ(G.req[2].status, 500);
+		CHECK_EQ(G.req[2].rsp, 1 * MS);
+	}
+	CHECK_EQ(S.gaps, 1);
+	CHECK_EQ(S.gap_bytes, 12);
+	CHECK_EQ(S.responses_unparsed, 1);
+	CHECK_EQ(S.responses, 3);
+	craft_remove(&c);
+}
+
 int
 main(void)
 {
@@ -718,10 +905,14 @@ main(void)
 	test_pipelined_and_chunked();
 	test_split_retransmit_ooo_overlap();
 	test_gaps();
+	test_lost_request();
+	test_server_gap();
 	test_snaplen();
 	test_midstream();
 	test_http_edges();
 	test_bad_files();
 	test_counters_and_bounds();
+	test_total_bound();
+	test_ipv6();
 	return fc_test_result("pcap");
 }

@@ -162,6 +162,18 @@ test_rewrite_and_port_map(void)
 		memcmp(p->reqs[0].data, expect_orig, strlen(expect_orig)) == 0);
 	fc_replay_plan_free(p);
 
+	/* A Host given with set-header wins over the target host, and appears once. */
+	fc_replay_opts_default(&o);
+	o.set_header[o.num_set_header++] = "host: explicit";
+	o.target_host = "staging";
+	p = fc_replay_plan_create(&o, NULL, 0);
+	r = mkreq(0, 0, 0, "GET / HTTP/1.1\r\nHost: prod\r\nA: b\r\n\r\n", 80);
+	CHECK_EQ(fc_replay_plan_add(p, &r), 0);
+	CHECK_EQ(fc_replay_plan_finish(p), 0);
+	CHECK(p->reqs[0].len == strlen("GET / HTTP/1.1\r\nA: b\r\nhost: explicit\r\n\r\n") &&
+		memcmp(p->reqs[0].data, "GET / HTTP/1.1\r\nA: b\r\nhost: explicit\r\n\r\n", p->reqs[0].len) == 0);
+	fc_replay_plan_free(p);
+
 	/* No rewrite at all: the bytes are copied as captured. */
 	p = fc_replay_plan_create(NULL, NULL, 0);
 	r = mkreq(0, 0, 0, body_req, 80);

@@ -660,6 +660,20 @@ test_cli_errors(void)
 		fc_scenario_free(&sc);
 	}
 	{
+		/* Validation after a flag error still gathers the rest, without a second target error. */
+		char *a[] = {"run", "-c", "0", "https://198.18.0.2/"};
+
+		fc_limits_default(&lim);
+		fc_errors_init(&e);
+		fc_scenario_init(&sc);
+		CHECK_EQ(fc_scenario_from_argv(ARGC(a), a, &sc, &lim, &e), -EINVAL);
+		CHECK_EQ(fc_scenario_validate(&sc, &lim, &e), -EINVAL);
+		CHECK_EQ(e.count, 2);
+		CHECK(has_error(&e, "target.scheme: https is not supported (http only)"));
+		CHECK(has_error(&e, "load.connections: 0 is below the limit 1"));
+		fc_scenario_free(&sc);
+	}
+	{
 		char *a[] = {"run", "-c", "10"};
 
 		CHECK_EQ(run_cli(ARGC(a), a, &sc, &e), 1);

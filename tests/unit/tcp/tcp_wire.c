@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "tcp_wire.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_ip.h>
@@ -87,6 +89,14 @@ take_tx(struct wire *w, int dir)
 			uint64_t at = w->now + w->delay_ns;
 
 			w->sent[dir]++;
+			if (getenv("WIRE_TRACE")) {
+				struct seg_info si;
+
+				if (seg_parse(m, &si))
+					printf("%.6f %s seq %u ack %u fl %02x wnd %u len %u\n",
+						(double)w->now / 1e9, dir ? "B>A" : "A>B", si.seq,
+						si.ack, si.flags, si.wnd, si.len);
+			}
 			if (w->filter != NULL && w->filter(w->filter_arg, dir, m)) {
 				rte_pktmbuf_free(m);
 				w->lost[dir]++;

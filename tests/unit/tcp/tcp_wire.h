@@ -17,7 +17,8 @@
 
 #define WIRE_MAX_PENDING 16384
 /* RTE_IPV4() shifts a signed int (UB for 198 << 24): build addresses unsigned. */
-#define IPV4U(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
+#define IPV4U(a, b, c, d) \
+	((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
 #define IP_A IPV4U(198, 18, 0, 1)
 #define IP_B IPV4U(198, 18, 0, 2)
 

@@ -188,6 +188,40 @@ test_passive_open_and_data(void)
 }
 
 static void
+test_fin_wait2_timeout(void)
+{
+	unsigned avail0 = rte_mempool_avail_count(mp);
+	struct seg_info si[8];
+	struct fc_tcp_conn_info ci;
+	uint32_t iss;
+	uint64_t t0;
+
+	start(NULL);
+	iss = handshake(0);
+	CHECK_EQ(fc_tcp_close(A.conn), 0);
+	CHECK_EQ(out(si, 8), 1);
+	CHECK_EQ(si[0].flags, RTE_TCP_ACK_FLAG | RTE_TCP_FIN_FLAG);
+	CHECK_EQ(si[0].seq, iss + 1);
+	in(1001, iss + 2, RTE_TCP_ACK_FLAG, 64, NULL, 0);
+	fc_tcp_conn_get_info(A.conn, &ci);
+	CHECK_EQ(ci.state, FC_TCP_FIN_WAIT_2);
+	/* Data after close is acknowledged but not delivered. */
+	in(1001, iss + 2, RTE_TCP_ACK_FLAG, 64, "late", 4);
+	CHECK_EQ(out(si, 8), 1);
+	CHECK_EQ(si[0].ack, 1005);
+	CHECK_EQ(A.rx_len, 0);
+	t0 = now;
+	tick(t0 + 30000 * MS - 100 * US);
+	CHECK_EQ(A.closed, 0);
+	tick(t0 + 30000 * MS);                  /* default fin_wait2_ns */
+	CHECK_EQ(A.closed, 1);
+	CHECK_EQ(A.reason, FC_TCP_CLOSE_TIMEOUT);
+	CHECK_EQ(out(si, 8), 0);
+	CHECK_EQ(fc_tcp_nb_conns(S), 0);
+	stop(avail0);
+}
+
+static void
 test_rto_exact(void)
 {
 	unsigned avail0 = rte_mempool_avail_count(mp);
@@ -230,17 +264,24 @@ test_rto_exact(void)
 	CHECK_EQ(ci.rto_ns, 48 * MS);
 	CHECK_EQ(ci.retries, 3);
 	CHECK_EQ(fc_tcp_counters(S)->rto_fired, 3);
+	/* Data from the peer now: our pure ACK carries SND.MAX (iss + 3001), not SND.NXT
+	 * (iss + 1001 after go-back-N), or the peer would find it unacceptable. */
+	in(1001, iss + 1, RTE_TCP_ACK_FLAG, 64, "xy", 2);
+	CHECK_EQ(out(si, 8), 1);
+	CHECK_EQ(si[0].seq, iss + 3001);
+	CHECK_EQ(si[0].ack, 1003);
+	CHECK_EQ(si[0].len, 0);
 	/* ACK of the first segment: Karn (no sample), go-back-N continues from 1001 with
 	 * cwnd 1000 + 1000 (slow start). */
 	now = t0 + 43 * MS;
-	in(1001, iss + 1001, RTE_TCP_ACK_FLAG, 64, NULL, 0);
+	in(1003, iss + 1001, RTE_TCP_ACK_FLAG, 64, NULL, 0);
 	CHECK_EQ(out(si, 8), 2);
 	CHECK_EQ(si[0].seq, iss + 1001);
 	CHECK_EQ(si[1].seq, iss + 2001);
 	fc_tcp_conn_get_info(A.conn, &ci);
 	CHECK_EQ(ci.srtt_ns, 2 * MS);         /* unchanged: Karn's rule */
 	CHECK_EQ(ci.retries, 0);
-	in(1001, iss + 3001, RTE_TCP_ACK_FLAG, 64, NULL, 0);
+	in(1003, iss + 3001, RTE_TCP_ACK_FLAG, 64, NULL, 0);
 	CHECK_EQ(out(si, 8), 0);
 	fc_tcp_abort(A.conn);
 	CHECK_EQ(out(si, 8), 1);
@@ -391,14 +432,49 @@ test_zero_window_persist(void)
 }
 
 static void
+test_sws_override(void)
+{
+	unsigned avail0 = rte_mempool_avail_count(mp);
+	struct seg_info si[8];
+	uint8_t buf[3000] = {0};
+	uint32_t iss;
+	uint64_t t0;
+
+	start(NULL);
+	iss = handshake(0);                 /* MSS 1000, max window seen 8192, RTO 10 ms */
+	/* The peer's window drops to 128 bytes (1 << 7): below an MSS and below half the
+	 * largest window, so sender SWS avoidance holds the data... */
+	in(1001, iss + 1, RTE_TCP_ACK_FLAG, 1, NULL, 0);
+	t0 = now;
+	CHECK_EQ(fc_tcp_send_copy(A.conn, buf, sizeof(buf)), 3000);
+	CHECK_EQ(out(si, 8), 0);
+	/* ...until the override timeout (one RTO) sends what the window allows. */
+	tick(t0 + 10 * MS - 100 * US);
+	CHECK_EQ(out(si, 8), 0);
+	tick(t0 + 10 * MS);
+	CHECK_EQ(out(si, 8), 1);
+	CHECK_EQ(si[0].seq, iss + 1);
+	CHECK_EQ(si[0].len, 128);
+	/* The window update that was "lost" arrives with the ACK: full-size segments again. */
+	in(1001, iss + 129, RTE_TCP_ACK_FLAG, 64, NULL, 0);
+	CHECK_EQ(out(si, 8), 3);
+	CHECK_EQ(si[0].seq, iss + 129);
+	CHECK_EQ(si[0].len, 1000);
+	CHECK_EQ(si[2].len, 872);
+	stop(avail0);
+}
+
+static void
 test_rst_unknown_and_5961(void)
 {
 	unsigned avail0 = rte_mempool_avail_count(mp);
+	struct fc_tcp_config c = wire_default_cfg(mp, IP_B);
 	struct seg_info si[8];
 	struct rte_mbuf *m;
 	uint32_t iss;
 
-	start(NULL);
+	c.challenge_ack_limit = 5;
+	start(&c);
 	/* RFC 9293 §3.10.7.1: ACK for nothing -> <SEQ=SEG.ACK><CTL=RST>. */
 	m = seg_build(mp, IP_A, 1234, IP_B, 81, 500, 777, RTE_TCP_ACK_FLAG, 100, NULL, 0, "x", 1);
 	fc_tcp_rx_bulk(S, &m, 1, now);
@@ -443,6 +519,19 @@ test_rst_unknown_and_5961(void)
 	CHECK_EQ(si[0].ack, 1001);
 	CHECK_EQ(A.rx_len, 0);
 	CHECK_EQ(A.closed, 0);
+	/* RFC 5961 §7: at most challenge_ack_limit (here 5) per second. */
+	{
+		int k;
+
+		for (k = 0; k < 10; k++)
+			in(5000, 0, RTE_TCP_SYN_FLAG, 100, NULL, 0);
+		/* 3 sent this second already (RST, SYN, bad ACK above) + 2 = 5 */
+		CHECK_EQ(out(si, 8), 2);
+		CHECK_EQ(fc_tcp_counters(S)->challenge_ack_limited, 8);
+		now += 1000 * MS;
+		in(5000, 0, RTE_TCP_SYN_FLAG, 100, NULL, 0);
+		CHECK_EQ(out(si, 8), 1);
+	}
 	/* Exact RST resets. */
 	in(1001, 0, RTE_TCP_RST_FLAG, 0, NULL, 0);
 	CHECK_EQ(A.closed, 1);
@@ -739,9 +828,11 @@ main(int argc, char **argv)
 		return 1;
 	test_passive_open_and_data();
 	test_rto_exact();
+	test_fin_wait2_timeout();
 	test_fast_retransmit_newreno();
 	test_ooo_delivery();
 	test_zero_window_persist();
+	test_sws_override();
 	test_rst_unknown_and_5961();
 	test_hostile();
 	test_syn_flood_bounded();

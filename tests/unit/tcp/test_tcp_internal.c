@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/tcp internals against reference models: the flow table (open addressing with
+ * backward-shift deletion) under random insert/remove, the timer wheel (exact expiry ticks,
+ * deadlines beyond one revolution, cancel), and many concurrent connections over a lossy
+ * wire (the wheel and the table under churn).
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include "fc_test.h"
+#include "tcp_internal.h"
+#include "tcp_app.h"
+#include "tcp_wire.h"
+
+#define MS (1000 * 1000ull)
+
+static struct rte_mempool *mp;
+
+static uint64_t rs = 88172645463325252ull;
+
+static uint32_t
+rnd(void)
+{
+	rs ^= rs << 13;
+	rs ^= rs >> 7;
+	rs ^= rs << 17;
+	return (uint32_t)(rs >> 32);
+}
+
+static void
+test_flow_table(void)
+{
+	struct fc_tcp_config c = wire_default_cfg(mp, IP_B);
+	struct fc_tcp_ctx *ctx;
+	static bool in[1025];
+	unsigned i, step, present = 0, bad = 0;
+
+	c.max_conns = 1024;
+	ctx = fc_tcp_ctx_create(&c, SOCKET_ID_ANY);
+	CHECK(ctx != NULL);
+	/* Keys chosen from a small space so that probe chains collide a lot. */
+	for (i = 1; i <= 1024; i++) {
+		struct tcb *t = &ctx->tcbs[i];
+
+		t->remote_ip = 0xc6120000 | (i % 7);
+		t->remote_port = (uint16_t)(1000 + i % 13);
+		t->local_port = (uint16_t)(2000 + i);
+	}
+	for (step = 0; step < 200000; step++) {
+		unsigned k = 1 + rnd() % 1024;
+		struct tcb *t = &ctx->tcbs[k];
+
+		if (in[k]) {
+			flow_remove(ctx, t);
+			in[k] = false;
+			present--;
+		} else {
+			if (flow_insert(ctx, t) != 0)
+				bad++;
+			in[k] = true;
+			present++;
+		}
+		if (step % 1000 == 0) {
+			for (i = 1; i <= 1024; i++) {
+				struct tcb *f = flow_lookup(ctx, ctx->tcbs[i].remote_ip,
+					ctx->tcbs[i].remote_port, ctx->tcbs[i].local_port);
+
+				if ((f != NULL) != in[i] || (f != NULL && f != &ctx->tcbs[i]))
+					bad++;
+			}
+		}
+	}
+	CHECK_EQ(bad, 0);
+	{
+		unsigned used = 0;
+
+		for (i = 0; i <= ctx->flow_mask; i++)
+			used += ctx->flows[i].idx != 0;
+		CHECK_EQ(used, present);
+	}
+	/* Duplicate insert refused. */
+	for (i = 1; i <= 1024 && !in[i]; i++)
+		;
+	if (i <= 1024)
+		CHECK_EQ(flow_insert(ctx, &ctx->tcbs[i]), -EEXIST);
+	memset(ctx->flows, 0, sizeof(*ctx->flows) * (ctx->flow_mask + 1));
+	fc_tcp_ctx_free(ctx);
+}
+
+static void
+test_timer_wheel(void)
+{
+	struct fc_tcp_config c = wire_default_cfg(mp, IP_B);
+	struct fc_tcp_ctx *ctx;
+	static uint64_t due[65];
+	unsigned i, bad = 0, armed = 0;
+	uint64_t tick;
+
+	c.max_conns = 64;
+	c.timer_slots = 64;        /* small wheel: deadlines span many revolutions */
+	c.timer_res_ns = 1 * MS;
+	ctx = fc_tcp_ctx_create(&c, SOCKET_ID_ANY);
+	CHECK(ctx != NULL);
+	/* Arm 64 fake TCBs (state TIME_WAIT so that firing releases them) at random
+	 * deadlines up to 1000 ticks, cancel some, and check each fires at its exact tick. */
+	for (i = 1; i <= 64; i++) {
+		struct tcb *t = tcb_alloc(ctx);
+
+		t->state = FC_TCP_TIME_WAIT;
+		t->flags = TF_PASSIVE | TF_APP_GONE;
+		due[i] = 1 + rnd() % 1000;
+		tcp_set_rto_timer(ctx, t, due[i] * MS);
+		armed++;
+		if (i % 5 == 0) {
+			tcp_stop_rto_timer(ctx, t);
+			due[i] = 0;
+			armed--;
+		}
+	}
+	for (tick = 1; tick <= 1100; tick++) {
+		unsigned fired = fc_tcp_process(ctx, tick * MS);
+
+		for (i = 1; i <= 64; i++) {
+			bool expect_gone = due[i] != 0 && due[i] <= tick;
+
+			if (expect_gone && ctx->tcbs[i].state != FC_TCP_CLOSED)
+				bad++;
+			if (due[i] != 0 && due[i] > tick && ctx->tcbs[i].state != FC_TCP_TIME_WAIT)
+				bad++;
+		}
+		(void)fired;
+	}
+	CHECK_EQ(bad, 0);
+	CHECK_EQ(fc_tcp_nb_conns(ctx), 64 - armed);
+	/* The cancelled ones never fired: release them by hand through the close path. */
+	for (i = 5; i <= 64; i += 5)
+		tcb_close(ctx, &ctx->tcbs[i], FC_TCP_CLOSE_NORMAL, false);
+	fc_tcp_process(ctx, 1200 * MS);
+	CHECK_EQ(fc_tcp_nb_conns(ctx), 0);
+	fc_tcp_ctx_free(ctx);
+}
+
+struct many {
+	struct app app[200];
+	size_t want;
+};
+
+static bool
+many_done(void *arg)
+{
+	struct many *m = arg;
+	unsigned i;
+
+	for (i = 0; i < 200; i++)
+		if (!m->app[i].closed)
+			return false;
+	return true;
+}
+
+static struct app srv[200];
+static unsigned nsrv;
+
+static void
+srv_connected(struct fc_tcp_conn *c, void *user)
+{
+	(void)user;
+	if (nsrv < 200)
+		fc_tcp_conn_set_user(c, NULL, &srv[nsrv++]);
+	app_on_connected(c, fc_tcp_conn_user(c));
+	((struct app *)fc_tcp_conn_user(c))->close_on_eof = 1;
+}
+
+static const struct fc_tcp_ops srv_ops = {
+	.on_connected = srv_connected,
+	.on_data = app_on_data,
+	.on_eof = app_on_eof,
+	.on_closed = app_on_closed,
+};
+
+static void
+test_many_lossy(void)
+{
+	unsigned avail0 = rte_mempool_avail_count(mp);
+	static struct wire w;
+	static struct many m;
+	struct fc_tcp_config a = wire_default_cfg(mp, IP_A), b = wire_default_cfg(mp, IP_B);
+	static uint8_t data[20000];
+	static size_t sent[200];
+	unsigned i, ok = 0, closed_ok = 0;
+
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 31 + 7);
+	a.max_conns = b.max_conns = 512;
+	wire_init(&w, mp, 99);
+	w.ctx[0] = fc_tcp_ctx_create(&a, SOCKET_ID_ANY);
+	w.ctx[1] = fc_tcp_ctx_create(&b, SOCKET_ID_ANY);
+	fc_tcp_listen(w.ctx[1], 80, &srv_ops, NULL);
+	w.loss = 0.03;
+	w.reorder = 0.05;
+	w.reorder_ns = 200 * 1000;
+	w.jitter_ns = 30 * 1000;
+	memset(&m, 0, sizeof(m));
+	for (i = 0; i < 200; i++)
+		CHECK(fc_tcp_connect(w.ctx[0], IP_B, 80, &app_ops, &m.app[i], w.now) != NULL);
+	while (w.now < 20000 * MS && !many_done(&m)) {
+		for (i = 0; i < 200; i++) {
+			struct app *x = &m.app[i];
+
+			if (x->conn == NULL || sent[i] == SIZE_MAX)
+				continue;
+			while (sent[i] < sizeof(data)) {
+				int r = fc_tcp_send_copy(x->conn, data + sent[i], sizeof(data) - sent[i]);
+
+				if (r <= 0)
+					break;
+				sent[i] += (size_t)r;
+			}
+			if (sent[i] == sizeof(data)) {
+				fc_tcp_close(x->conn);
+				sent[i] = SIZE_MAX;
+			}
+		}
+		wire_advance(&w, 1 * MS);
+	}
+	CHECK_EQ(nsrv, 200);
+	for (i = 0; i < nsrv; i++) {
+		if (srv[i].rx_len == sizeof(data) && memcmp(srv[i].rx, data, sizeof(data)) == 0)
+			ok++;
+		if (srv[i].closed && srv[i].reason == FC_TCP_CLOSE_NORMAL)
+			closed_ok++;
+	}
+	CHECK_EQ(ok, 200);
+	CHECK_EQ(closed_ok, 200);
+	for (i = 0; i < 200; i++)
+		CHECK_EQ(m.app[i].reason, FC_TCP_CLOSE_NORMAL);
+	CHECK(fc_tcp_counters(w.ctx[0])->retransmits > 0);
+	printf("200 connections x 20000 B, 3%% loss: done at %.3f s fake time, %lu retransmits\n",
+		(double)w.now / 1e9, (unsigned long)fc_tcp_counters(w.ctx[0])->retransmits);
+	w.loss = w.reorder = 0;
+	wire_advance(&w, 2000 * MS);
+	CHECK_EQ(fc_tcp_nb_conns(w.ctx[0]) + fc_tcp_nb_conns(w.ctx[1]), 0);
+	wire_flush(&w);
+	fc_tcp_ctx_free(w.ctx[0]);
+	fc_tcp_ctx_free(w.ctx[1]);
+	for (i = 0; i < 200; i++) {
+		app_reset(&m.app[i]);
+		app_reset(&srv[i]);
+	}
+	CHECK_EQ(rte_mempool_avail_count(mp), avail0);
+}
+
+int
+main(int argc, char **argv)
+{
+	(void)argc;
+	if (fc_test_eal_init(argv[0], 256) < 0)
+		return FC_TEST_SKIP;
+	mp = rte_pktmbuf_pool_create("tcp_int", 32767, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+		SOCKET_ID_ANY);
+	if (mp == NULL)
+		return 1;
+	test_flow_table();
+	test_timer_wheel();
+	test_many_lossy();
+	return fc_test_result("test_tcp_internal");
+}
