@@ -220,7 +220,7 @@ fc_cmd_serve(int argc, char **argv)
 	       (unsigned long)tot.requests, (unsigned long)tot.not_found,
 	       (unsigned long)tot.parse_errors, (unsigned long)tot.resp_bytes);
 	if (svc && fc_hist_count(svc))
-		printf(", service time p50 %.1fus p99 %.1fus", fc_hist_percentile(svc, 50) / 1e3,
+		printf(", service time p50 %.3fus p99 %.3fus", fc_hist_percentile(svc, 50) / 1e3,
 		       fc_hist_percentile(svc, 99) / 1e3);
 	printf("\n");
 	fc_hist_free(svc);
