@@ -103,8 +103,8 @@ int fc_profile_load(const char *path, struct fc_profile *p, char *err, size_t er
 /**
  * Initialise EAL from the profile and options (vdev and EAL templates filled in).
  *
- * @return 0; -EINVAL on a bad template or option (err says which); -EIO when
- *         rte_eal_init fails (err carries rte_strerror)
+ * @return 0; -EINVAL on a bad template or option, or EAL arguments EAL rejects (err says
+ *         which); -EIO when rte_eal_init fails otherwise (err carries rte_strerror)
  */
 int fc_platform_eal_init(const struct fc_profile *p, const struct fc_platform_opts *o,
 			 char *err, size_t errlen);

@@ -112,13 +112,16 @@ fc_platform_eal_init(const struct fc_profile *p, const struct fc_platform_opts *
 
 	rc = rte_eal_init(argc, argv);
 	if (rc < 0) {
+		/* EAL says EINVAL for arguments it does not accept: that is the user's input. */
+		int input = rte_errno == EINVAL;
+
 		if (err) {
 			size_t n = (size_t)snprintf(err, errlen, "EAL initialisation failed (%s); arguments:",
 						    rte_strerror(rte_errno));
 			for (int i = 1; i < argc && n < errlen; i++)
 				n += (size_t)snprintf(err + n, errlen - n, " %s", argv[i]);
 		}
-		return -EIO;
+		return input ? -EINVAL : -EIO;
 	}
 	return 0;
 }
