@@ -44,6 +44,7 @@ struct run_state {
 	struct rte_ether_addr peer_mac;
 	struct fc_net_conf netconf;
 	struct fc_impair_opts impair;
+	struct fc_pair_rss rss;
 	char health_pre[160], health_post[160];
 };
 
@@ -248,6 +249,7 @@ fill_report(struct run_state *st, struct fc_report *r, const struct fc_control *
 	r->target_rps = st->rp.open_loop ? st->sc.load.rate : 0;
 	r->open_loop = st->rp.open_loop;
 	r->limits_widened = st->sc.limits_widened;
+	r->latency_spectrum = st->sc.output.latency;
 
 	uint64_t unsent = 0;
 
@@ -399,6 +401,15 @@ fc_cmd_run(int argc, char **argv)
 	fc_signals_install();
 	fc_pair_net_conf(&st->pair, &st->netconf);
 	rp->tcp.tx_cksum_offload = st->netconf.tx_ip_cksum_offload;
+	/* Multi-queue NIC with RSS: source ports whose replies hash back to each worker's queue. */
+	rc = fc_pair_rss_conf(&st->pair, &st->rss, &rp->tcp);
+	if (rc != 0) {
+		fprintf(stderr, "error: port %u: RSS is on but its key or table cannot be read (%s); "
+			"run one worker (-t 1) or turn offloads.rss off in the profile\n",
+			st->pair.client_port, strerror(-rc));
+		exit_code = FC_EXIT_RUNTIME;
+		goto out_pair;
+	}
 
 	printf("Running %s test @ %s\n", fc_fmt_duration(st->sc.load.duration_ns,
 	       (char[32]){0}, 32), st->sc.target.url);

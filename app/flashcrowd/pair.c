@@ -251,6 +251,37 @@ fc_pair_net_conf(const struct fc_pair *p, struct fc_net_conf *c)
 	c->rx_cksum_offload = p->client.caps.rx_cksum;
 }
 
+int
+fc_pair_rss_conf(const struct fc_pair *p, struct fc_pair_rss *rss, struct fc_tcp_config *tc)
+{
+	struct rte_eth_rss_conf rc = {.rss_key = rss->key, .rss_key_len = sizeof(rss->key)};
+	struct rte_eth_rss_reta_entry64 reta[512 / RTE_ETH_RETA_GROUP_SIZE];
+	uint16_t size = p->client.caps.reta_size;
+	int ret;
+
+	if (!p->client.caps.rss || p->nb_clients < 2)
+		return 0;
+	if (size == 0 || size > 512)
+		return -ENOTSUP;
+	ret = rte_eth_dev_rss_hash_conf_get(p->client_port, &rc);
+	if (ret != 0)
+		return ret;
+	memset(reta, 0, sizeof(reta));
+	for (uint16_t i = 0; i < size; i++)
+		reta[i / RTE_ETH_RETA_GROUP_SIZE].mask |= 1ull << (i % RTE_ETH_RETA_GROUP_SIZE);
+	ret = rte_eth_dev_rss_reta_query(p->client_port, reta, size);
+	if (ret != 0)
+		return ret;
+	for (uint16_t i = 0; i < size; i++)
+		rss->reta[i] = reta[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE];
+	rss->reta_size = size;
+	tc->rss_key = rss->key;
+	tc->nb_queues = (uint16_t)p->nb_clients;
+	tc->reta_size = size;
+	tc->reta = rss->reta;
+	return 0;
+}
+
 void
 fc_pair_print_server(const struct fc_pair *p, FILE *f)
 {

@@ -56,6 +56,21 @@ int fc_pair_up(struct fc_pair *p, const struct fc_pair_opts *o);
 /** Net configuration of the client side. */
 void fc_pair_net_conf(const struct fc_pair *p, struct fc_net_conf *c);
 
+/** RSS state of a multi-queue port, for lib/tcp's RSS-aware source-port choice. */
+struct fc_pair_rss {
+	uint8_t key[52];                /**< Toeplitz key as the port uses it */
+	uint16_t reta[512];             /**< redirection table: entry -> queue */
+	uint16_t reta_size;             /**< entries in reta */
+};
+
+/**
+ * With RSS on and more than one queue, read the port's key and RETA into @p rss and point
+ * @p tc at them, so each worker's connections use source ports whose replies hash to its
+ * own queue. Leaves @p tc untouched otherwise (single queue, ring, memif).
+ * @return 0, or -errno when the port does not report its key or table
+ */
+int fc_pair_rss_conf(const struct fc_pair *p, struct fc_pair_rss *rss, struct fc_tcp_config *tc);
+
 /** One line of embedded-server counters (requests, connections, TCP drops). */
 void fc_pair_print_server(const struct fc_pair *p, FILE *f);
 

@@ -182,6 +182,7 @@ struct fc_report {
 	double target_rps;                      /**< configured rate, 0 in closed loop */
 	bool open_loop;                         /**< wrk2 mode: latency corrected from intended time */
 	bool limits_widened;                    /**< an operator limits file widened the envelope */
+	bool latency_spectrum;                  /**< print the detailed percentile spectrum (wrk --latency) */
 	struct fc_stats_core totals;            /**< sum over all workers */
 	struct fc_report_interval *intervals;   /**< per-interval series (owned) */
 	unsigned n_intervals;                   /**< entries in intervals */

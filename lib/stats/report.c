@@ -446,7 +446,7 @@ print_units(FILE *f, const char *msg, int width)
 }
 
 static int
-print_latency_dist(FILE *f, const struct fc_hist *h, const char *what)
+print_latency_dist(FILE *f, const struct fc_hist *h, const char *what, bool spectrum)
 {
 	static const double p[] = { 50.0, 75.0, 90.0, 99.0, 99.9, 99.99, 99.999, 100.0 };
 	uint64_t v[8];
@@ -461,6 +461,8 @@ print_latency_dist(FILE *f, const struct fc_hist *h, const char *what)
 		bad |= print_units(f, buf, 10) < 0;
 		bad |= fputc('\n', f) == EOF;
 	}
+	if (!spectrum)
+		return bad;
 	bad |= fprintf(f, "\n%s\n", "  Detailed Percentile spectrum:") < 0;
 	/* ms, with 5 ticks per half distance: what wrk2 prints */
 	bad |= fc_hist_write_hgrm(h, f, 1e6, 5) != 0;
@@ -549,11 +551,11 @@ fc_report_print_summary(const struct fc_report *r, FILE *f)
 	bad |= fprintf(f, "%8.2Lf%%\n", within) < 0;
 
 	if (lat_n > 0)
-		bad |= print_latency_dist(f, r->latency, "Recorded Latency");
+		bad |= print_latency_dist(f, r->latency, "Recorded Latency", r->latency_spectrum);
 	if (r->latency_uncorrected != NULL && fc_hist_count(r->latency_uncorrected) > 0) {
 		bad |= fputc('\n', f) == EOF;
 		bad |= print_latency_dist(f, r->latency_uncorrected,
-			"Uncorrected Latency (measured without taking delayed starts into account)");
+			"Uncorrected Latency (measured without taking delayed starts into account)", r->latency_spectrum);
 	}
 
 	fmt_time_us(buf, sizeof(buf), r->duration_s * 1e6L);

@@ -408,6 +408,7 @@ test_summary(void)
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 
+	r->latency_spectrum = true; /* --latency */
 	CHECK_EQ(fc_report_print_summary(r, f), 0);
 	fclose(f);
 	/* wrk2 layout */
@@ -462,6 +463,16 @@ test_summary(void)
 	CHECK_STR_CONTAINS(buf, "  1000 requests in 2.00m, 1.00MB read\n");
 	CHECK(strstr(buf, "Socket errors") == NULL);
 	CHECK(strstr(buf, "Non-2xx") == NULL);
+	free(buf);
+
+	/* Without --latency: the percentile list, not the detailed spectrum (wrk2 prints the
+	 * spectrum only with --latency). */
+	r->latency_spectrum = false;
+	f = open_memstream(&buf, &len);
+	CHECK_EQ(fc_report_print_summary(r, f), 0);
+	fclose(f);
+	CHECK_STR_CONTAINS(buf, " 99.999%    1.00ms\n");
+	CHECK(strstr(buf, "Detailed Percentile spectrum") == NULL);
 	free(buf);
 	fc_report_free(r);
 }
