@@ -396,7 +396,7 @@ fc_cmd_run(int argc, char **argv)
 	rc = fc_pair_up(&st->pair, &po);
 	if (rc != FC_EXIT_OK) {
 		exit_code = rc;
-		goto out_scenario;
+		goto out_pair; /* releases whatever the bring-up got to (EAL, ports) */
 	}
 	fc_signals_install();
 	fc_pair_net_conf(&st->pair, &st->netconf);

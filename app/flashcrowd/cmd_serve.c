@@ -130,7 +130,7 @@ fc_cmd_serve(int argc, char **argv)
 	rc = fc_pair_up(&pair, &po);
 	if (rc != FC_EXIT_OK) {
 		exit_code = rc;
-		goto out_http;
+		goto out_pair; /* releases whatever the bring-up got to (EAL, ports) */
 	}
 	fc_signals_install();
 	printf("serve: waiting for the peer %s to answer ARP\n", peer);
@@ -232,7 +232,6 @@ out_pair:
 		rte_free(ws);
 	}
 	fc_pair_down(&pair);
-out_http:
 	fc_http_server_free(http);
 	fc_serve_free(&conf);
 	return exit_code;

@@ -13,7 +13,8 @@
 
 #include <rte_ethdev.h>
 
-#include "bringup.h"
+#include "fc_scenario.h"
+#include "pair.h"
 #include "cli_util.h"
 #include "clock.h"
 #include "commands.h"
@@ -45,7 +46,7 @@ fc_cmd_up(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	struct fc_port_opts po = {.lcores = "0", .nb_queues = 1};
+	const char *profile = NULL, *iface = NULL, *local_ip = NULL, *gateway = NULL, *eal = NULL;
 	const char *resolve_s = NULL;
 	uint32_t resolve_ip = 0;
 	uint64_t duration = 10ull * 1000000000ull;
@@ -54,14 +55,14 @@ fc_cmd_up(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'p': po.profile = optarg; break;
-		case 'i': po.iface = optarg; break;
-		case 'l': po.local_ip = optarg; break;
-		case 'g': po.gateway = optarg; break;
+		case 'p': profile = optarg; break;
+		case 'i': iface = optarg; break;
+		case 'l': local_ip = optarg; break;
+		case 'g': gateway = optarg; break;
 		case 'r': resolve_s = optarg; break;
-		case 'e': po.eal = optarg; break;
+		case 'e': eal = optarg; break;
 		case 'd':
-			if (fc_parse_duration_ns(optarg, &duration) != 0 || duration == 0 ||
+			if (fc_parse_duration(optarg, &duration) != 0 || duration == 0 ||
 			    duration > 24 * 3600e9) {
 				fprintf(stderr, "error: -d: value '%s' is not a duration between 1ms "
 					"and 24h (e.g. 10s)\n", optarg);
@@ -81,24 +82,49 @@ fc_cmd_up(int argc, char **argv)
 		return FC_EXIT_INPUT;
 	}
 
-	struct fc_app_port ap;
-	int rc = fc_app_port_up(&po, argv[0], &ap);
-	if (rc != FC_EXIT_OK)
+	struct fc_pair_opts po = {.prog = argv[0], .profile = profile, .iface = iface, .eal = eal,
+				  .nb_clients = 1};
+	if (profile == NULL) {
+		fprintf(stderr, "error: --profile: missing (one of drivers_cfg/*.json)\n");
+		return FC_EXIT_INPUT;
+	}
+	if (local_ip == NULL || fc_ip_parse(local_ip, &po.local_ip, &po.local_prefix) != 0) {
+		fprintf(stderr, "error: --local-ip: %s%s%s\n", local_ip ? "value '" : "missing (the "
+			"appliance's own address, A.B.C.D/LEN)", local_ip ? local_ip : "",
+			local_ip ? "' is not an IPv4 address A.B.C.D/LEN" : "");
+		return FC_EXIT_INPUT;
+	}
+	if (gateway && fc_ip_parse(gateway, &po.gateway, NULL) != 0) {
+		fprintf(stderr, "error: --gateway: value '%s' is not an IPv4 address\n", gateway);
+		return FC_EXIT_INPUT;
+	}
+
+	struct fc_pair ap;
+	int rc = fc_pair_up(&ap, &po);
+	if (rc != FC_EXIT_OK) {
+		fc_pair_down(&ap);
 		return rc;
+	}
+	if (ap.embedded) {
+		fprintf(stderr, "error: --profile: %s is the in-process pair; up needs a real port\n",
+			profile);
+		fc_pair_down(&ap);
+		return FC_EXIT_INPUT;
+	}
 	fc_signals_install();
 
 	struct fc_net_ctx net;
 	struct fc_net_conf conf;
 	char ipbuf[16], macbuf[RTE_ETHER_ADDR_FMT_SIZE];
 
-	fc_app_net_conf(&ap, &conf);
+	fc_pair_net_conf(&ap, &conf);
 	fc_net_init(&net, &conf);
-	fc_port_caps_print(&ap.port, stdout);
+	fc_port_caps_print(&ap.client, stdout);
 	printf("up: answering ARP and ICMP echo for %s on %s for %.1f s\n",
-	       fc_ip_str(ap.ip, ipbuf), po.iface ? po.iface : "-", duration / 1e9);
+	       fc_ip_str(ap.local_ip, ipbuf), iface ? iface : "-", duration / 1e9);
 	fflush(stdout);
 
-	uint16_t pid = ap.port.port_id;
+	uint16_t pid = ap.client_port;
 	uint64_t start = fc_now_ns(), now = start, next_report = start + 1000000000ull;
 	bool resolving = resolve_ip != 0;
 	int result = FC_EXIT_OK;
@@ -160,6 +186,6 @@ fc_cmd_up(int argc, char **argv)
 	       (unsigned long)net.stats.arp_tx_reply, (unsigned long)net.stats.icmp_echo_tx,
 	       fc_stop_requested ? " (stopped by signal)" : "");
 	fc_net_flush(&net);
-	fc_app_port_down(&ap);
+	fc_pair_down(&ap);
 	return result;
 }

@@ -174,6 +174,19 @@ fc_pair_up(struct fc_pair *p, const struct fc_pair_opts *o)
 		fprintf(stderr, "error: --iface: missing; profile %s needs an interface\n", path);
 		return FC_EXIT_INPUT;
 	}
+	if (!p->embedded && p->profile.kind == FC_PORT_VDEV &&
+	    strcmp(p->profile.driver, "net_memif") != 0 && strcmp(p->profile.driver, "net_tap") != 0) {
+		char sys[300];
+		struct stat sb;
+
+		/* Say "no such interface" ourselves: the PMD's own failure is far less clear. */
+		snprintf(sys, sizeof(sys), "/sys/class/net/%s", o->iface);
+		if (stat(sys, &sb) != 0) {
+			fprintf(stderr, "error: --iface: interface '%s' does not exist in this network "
+				"namespace\n", o->iface);
+			return FC_EXIT_INPUT;
+		}
+	}
 	if (!p->embedded && o->local_ip == 0) {
 		fprintf(stderr, "error: --local-ip: missing (the appliance's own address, A.B.C.D/LEN)\n");
 		return FC_EXIT_INPUT;
