@@ -3,6 +3,8 @@
 # usage: test_pair.sh SRCDIR FLASHCROWD embedded|memif
 #   embedded  one process: client and server workers joined by net_ring; 10 s closed loop
 #   memif     two processes: `serve` on memif_server, `run` on memif_client; 10 s closed loop
+#   thresholds  embedded: a failing threshold with --abort-on-fail stops early and exits 99,
+#             a passing one exits 0; --hgrm writes an HdrHistogram percentile file
 # Checks: 0 errors, every response 2xx, sent == completed + errors.total.
 set -u
 src=$1 fc=$2 mode=$3
@@ -32,6 +34,20 @@ memif)
 	wait $srv || fail "serve exited $?"
 	srv=
 	grep -q '^serve: done:' "$work/serve.log" || fail "serve printed no summary"
+	;;
+thresholds)
+	"$fc" run --embedded -c 8 -d 20s --threshold 'p99 < 1us' --abort-on-fail \
+		--json "$work/fail.json" >"$work/fail.log" 2>&1
+	rc=$?
+	[ $rc = 99 ] || fail "a failed threshold exited $rc, want 99"
+	grep -q 'stopped early: threshold failed' "$work/fail.log" || fail "abort_on_fail did not stop the run"
+	python3 -c "import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if r['duration_s'] < 5 else 1)" \
+		"$work/fail.json" || fail "the run was not stopped early"
+	"$fc" run --embedded -c 8 -d 10s --threshold 'errors < 1%' --threshold 'p50 < 1s' \
+		--hgrm "$work/r.hgrm" --json "$work/r.json" >"$work/run.log" 2>&1 || fail "passing thresholds exited $?"
+	grep -q 'threshold errors < 1%.*ok' "$work/run.log" || fail "threshold line missing"
+	head -1 "$work/r.hgrm" | grep -q 'Value.*Percentile.*TotalCount' || fail ".hgrm header missing"
+	grep -q '^#\[Max' "$work/r.hgrm" || fail ".hgrm footer missing"
 	;;
 *) fail "unknown mode" ;;
 esac
