@@ -19,7 +19,6 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 
-#include "bringup.h"
 #include "cli_util.h"
 #include "clock.h"
 #include "commands.h"

@@ -17,7 +17,7 @@
 
 #include <rte_ethdev.h>
 
-#include "bringup.h"
+#include "pair.h"
 #include "cli_util.h"
 #include "clock.h"
 #include "commands.h"
@@ -182,7 +182,7 @@ fc_cmd_xfer(int argc, char **argv)
 		{"duration", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	struct fc_port_opts po = {.lcores = "0", .nb_queues = 1};
+	const char *profile = NULL, *iface = NULL, *local_ip = NULL, *gateway = NULL, *eal = NULL;
 	struct xfer x = {.mode = XFER_ECHO, .total = 1 << 20, .mismatch_at = UINT64_MAX,
 			 .fnv = 0xcbf29ce484222325ull};
 	const char *path = "/";
@@ -195,11 +195,11 @@ fc_cmd_xfer(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'p': po.profile = optarg; break;
-		case 'i': po.iface = optarg; break;
-		case 'l': po.local_ip = optarg; break;
-		case 'g': po.gateway = optarg; break;
-		case 'e': po.eal = optarg; break;
+		case 'p': profile = optarg; break;
+		case 'i': iface = optarg; break;
+		case 'l': local_ip = optarg; break;
+		case 'g': gateway = optarg; break;
+		case 'e': eal = optarg; break;
 		case 'P': path = optarg; break;
 		case 'm':
 			if (strcmp(optarg, "echo") == 0) x.mode = XFER_ECHO;
@@ -253,21 +253,32 @@ fc_cmd_xfer(int argc, char **argv)
 		 path, host);
 	x.request = request;
 
-	struct fc_app_port ap;
-	int rc = fc_app_port_up(&po, argv[0], &ap);
-	if (rc != FC_EXIT_OK)
+	struct fc_pair_opts po = {.prog = argv[0], .profile = profile, .iface = iface, .eal = eal,
+				  .nb_clients = 1};
+	if (profile == NULL || local_ip == NULL ||
+	    fc_ip_parse(local_ip, &po.local_ip, &po.local_prefix) != 0 ||
+	    (gateway && fc_ip_parse(gateway, &po.gateway, NULL) != 0)) {
+		fprintf(stderr, "error: --profile and --local-ip A.B.C.D/LEN are required "
+			"(and --gateway must be A.B.C.D)\n");
+		return FC_EXIT_INPUT;
+	}
+	struct fc_pair ap;
+	int rc = fc_pair_up(&ap, &po);
+	if (rc != FC_EXIT_OK) {
+		fc_pair_down(&ap);
 		return rc;
+	}
 	fc_signals_install();
 
 	struct fc_net_ctx net;
 	struct fc_net_conf nc;
 	struct rte_mbuf *pkts[32], *tcpp[32];
-	uint16_t pid = ap.port.port_id;
+	uint16_t pid = ap.client_port;
 	struct rte_ether_addr mac;
 	uint64_t start = fc_now_ns(), now = start;
 	int result = FC_EXIT_RUNTIME;
 
-	fc_app_net_conf(&ap, &nc);
+	fc_pair_net_conf(&ap, &nc);
 	fc_net_init(&net, &nc);
 	/* ARP first. */
 	while ((rc = fc_net_resolve(&net, ip, now, &mac)) == -EAGAIN && !fc_stop_requested) {
@@ -282,28 +293,28 @@ fc_cmd_xfer(int argc, char **argv)
 	}
 	if (rc != 0) {
 		fprintf(stderr, "error: cannot resolve %s: no ARP reply\n", host);
-		fc_app_port_down(&ap);
+		fc_pair_down(&ap);
 		return FC_EXIT_RUNTIME;
 	}
 	struct fc_tcp_config tc = {
-		.pool = ap.port.pool, .local_mac = ap.port.mac, .next_hop_mac = mac,
-		.local_ip = rte_be_to_cpu_32(ap.ip), .max_conns = 16, .rcv_wnd = 256 * 1024,
+		.pool = ap.client.pool, .local_mac = ap.client.mac, .next_hop_mac = mac,
+		.local_ip = rte_be_to_cpu_32(ap.local_ip), .max_conns = 16, .rcv_wnd = 256 * 1024,
 		.rto_min_ns = 20000000ull, .rto_init_ns = 200000000ull,
-		.tx_cksum_offload = ap.port.caps.tx_cksum,
+		.tx_cksum_offload = ap.client.caps.tx_cksum,
 	};
-	struct fc_tcp_ctx *tcp = fc_tcp_ctx_create(&tc, ap.port.socket);
+	struct fc_tcp_ctx *tcp = fc_tcp_ctx_create(&tc, ap.client.socket);
 	if (tcp == NULL) {
 		fprintf(stderr, "error: tcp context: %s\n", strerror(errno));
-		fc_app_port_down(&ap);
+		fc_pair_down(&ap);
 		return FC_EXIT_RUNTIME;
 	}
 	struct fc_port_io io = {.port_id = pid, .queue = 0};
 
 	if (fc_port_io_impair(&io, imp.rx_set ? &imp.rx : NULL, imp.tx_set ? &imp.tx : NULL,
-			      ap.port.pool, 42, ap.port.socket) != 0) {
+			      ap.client.pool, 42, ap.client.socket) != 0) {
 		fprintf(stderr, "error: impairment: %s\n", strerror(errno));
 		fc_tcp_ctx_free(tcp);
-		fc_app_port_down(&ap);
+		fc_pair_down(&ap);
 		return FC_EXIT_RUNTIME;
 	}
 	x.c = fc_tcp_connect(tcp, rte_be_to_cpu_32(ip), (uint16_t)port, &xfer_ops, &x, now);
@@ -382,6 +393,6 @@ fc_cmd_xfer(int argc, char **argv)
 	fc_tcp_ctx_free(tcp);
 	fc_port_io_fini(&io);
 	fc_net_flush(&net);
-	fc_app_port_down(&ap);
+	fc_pair_down(&ap);
 	return result;
 }
