@@ -286,6 +286,16 @@ sum_tcp(struct run_state *st, struct fc_report *r)
 	fc_report_set_counter(r, "ooo_segments", ooo);
 	fc_report_set_counter(r, "dupacks", dupack);
 
+	uint64_t refused = 0, alloc_fail = 0;
+	for (unsigned i = 0; i < st->rp.nb_workers; i++) {
+		refused += st->workers[i].io.tx_refused;
+		alloc_fail += fc_tcp_counters(st->workers[i].tcp)->mbuf_alloc_fails +
+			      st->workers[i].net.stats.alloc_fail;
+	}
+	/* Frames the port did not take, and mbufs the pool could not give: lost before the wire. */
+	fc_report_set_counter(r, "tx_refused", refused);
+	fc_report_set_counter(r, "mbuf_alloc_fails", alloc_fail);
+
 	struct fc_impair_stats ir = {0}, it = {0};
 	bool any = false;
 
