@@ -69,7 +69,12 @@ ready_push(struct fc_client_worker *w, struct fc_client_conn *cc)
 static void
 fail_in_flight(struct fc_client_worker *w, struct fc_client_conn *cc, enum fc_stats_err kind)
 {
+	const struct fc_client_source *src = w->rp->source;
+
 	if (cc->q_len) {
+		if (src != NULL && src->on_result != NULL)
+			for (uint8_t i = 0; i < cc->q_len; i++)
+				src->on_result(w, cc, cc->tag[(cc->q_head + i) % FC_PIPE_MAX], 0);
 		fc_stats_add(&w->stats.err[kind], cc->q_len);
 		cc->q_len = 0;
 	}
@@ -94,6 +99,10 @@ record_response(struct fc_client_worker *w, struct fc_client_conn *cc,
 {
 	uint64_t intended = cc->intended[cc->q_head], sent = cc->sent_at[cc->q_head];
 	struct fc_hist *h = fc_hist_pair_poll(&w->lat);
+	const struct fc_client_source *src = w->rp->source;
+
+	if (src != NULL && src->on_result != NULL)
+		src->on_result(w, cc, cc->tag[cc->q_head], r->status);
 
 	cc->q_head = (uint8_t)((cc->q_head + 1) % FC_PIPE_MAX);
 	cc->q_len--;
@@ -205,36 +214,98 @@ static const struct fc_tcp_ops client_ops = {
 	.on_closed = on_closed,
 };
 
-/* Write one request on a connection. intended: when it should have left. */
+/*
+ * Write one request on a connection. intended: when it should have left.
+ * Returns 1 written, 0 not now, -1 written but failed (counted sent and as an error).
+ */
+static int
+write_request(struct fc_client_worker *w, struct fc_client_conn *cc, const void *buf, uint32_t len,
+	      bool is_head, uint32_t tag, uint64_t intended, uint64_t now)
+{
+	if (fc_tcp_send_space(cc->tcp) < len)
+		return 0;
+	if (fc_http_client_expect(&cc->parser, is_head) != 0)
+		return 0;
+	if (fc_tcp_send_copy(cc->tcp, buf, len) != (int)len) {
+		/* Space was checked; only an empty mempool gets here. */
+		fc_stats_add(&w->stats.req_sent, 1);
+		fc_stats_add(&w->stats.err[FC_STATS_ERR_OTHER], 1);
+		if (w->rp->source != NULL && w->rp->source->on_result != NULL)
+			w->rp->source->on_result(w, cc, tag, 0);
+		cc->closing = true;
+		fc_tcp_abort(cc->tcp);
+		return -1;
+	}
+	uint8_t slot = (uint8_t)((cc->q_head + cc->q_len) % FC_PIPE_MAX);
+
+	cc->intended[slot] = intended;
+	cc->sent_at[slot] = now;
+	cc->tag[slot] = tag;
+	cc->q_len++;
+	FC_STATS_INC(&w->stats, req_sent);
+	fc_stats_add(&w->stats.bytes_tx, len);
+	return 1;
+}
+
+/* The load generator: one request of the template mix. */
 static bool
 send_request(struct fc_client_worker *w, struct fc_client_conn *cc, uint64_t intended, uint64_t now)
 {
 	const struct fc_http_mix *mix = w->rp->mix;
 	uint32_t k = mix->n > 1 ? fc_http_mix_pick(mix, rng_next(&w->rng)) : 0;
 	const struct fc_http_request_tmpl *t = &mix->tmpl[k];
+	int rc = write_request(w, cc, t->buf, t->len, t->is_head, k, intended, now);
 
-	if (fc_tcp_send_space(cc->tcp) < t->len)
-		return false;
-	if (fc_http_client_expect(&cc->parser, t->is_head) != 0)
-		return false;
-	if (fc_tcp_send_copy(cc->tcp, t->buf, t->len) != (int)t->len) {
-		/* Space was checked; only an empty mempool gets here. */
-		fc_stats_add(&w->stats.req_sent, 1);
-		fc_stats_add(&w->stats.err[FC_STATS_ERR_OTHER], 1);
-		cc->closing = true;
-		fc_tcp_abort(cc->tcp);
-		return true;
-	}
-	uint8_t slot = (uint8_t)((cc->q_head + cc->q_len) % FC_PIPE_MAX);
-
-	cc->intended[slot] = intended;
-	cc->sent_at[slot] = now;
-	cc->q_len++;
-	FC_STATS_INC(&w->stats, req_sent);
-	fc_stats_add(&w->stats.bytes_tx, t->len);
+	if (rc <= 0)
+		return rc < 0;
 	if (t->close || w->rp->close_mode)
 		cc->closing = true; /* no second request on it */
 	return true;
+}
+
+int
+fc_client_send(struct fc_client_worker *w, struct fc_client_conn *cc, const void *buf,
+	       uint32_t len, bool is_head, uint32_t tag, uint64_t intended, uint64_t now)
+{
+	if (cc->state == CONN_FREE || cc->closing || cc->q_len >= FC_PIPE_MAX)
+		return 0;
+	return write_request(w, cc, buf, len, is_head, tag, intended, now);
+}
+
+void
+fc_client_close(struct fc_client_worker *w, struct fc_client_conn *cc)
+{
+	(void)w;
+	if (cc->state == CONN_FREE || cc->closing)
+		return;
+	cc->closing = true;
+	if (cc->state == CONN_CONNECTING)
+		fc_tcp_abort(cc->tcp);
+	else
+		fc_tcp_close(cc->tcp);
+}
+
+int
+fc_client_open(struct fc_client_worker *w, struct fc_client_conn *cc, uint16_t port, uint64_t now)
+{
+	memset(&cc->parser, 0, sizeof(cc->parser));
+	fc_http_client_init(&cc->parser, w->hdr_pool);
+	cc->q_head = cc->q_len = 0;
+	cc->closing = false;
+	cc->not_before = 0;
+	/* in_ready stays as it is: a stale entry may still be on the ready stack, and the
+	 * flag keeps each slot there at most once (the stack holds nb_slots entries). */
+	cc->opened_at = now;
+	cc->state = CONN_CONNECTING;
+	FC_STATS_INC(&w->stats, connect_attempts);
+	cc->tcp = fc_tcp_connect(w->tcp, w->rp->target_ip, port, &client_ops, cc, now);
+	if (cc->tcp == NULL) {
+		cc->state = CONN_FREE;
+		cc->not_before = now + RECONNECT_BACKOFF_NS;
+		return -EAGAIN;
+	}
+	w->nb_used++;
+	return 0;
 }
 
 static struct fc_client_conn *
@@ -247,25 +318,7 @@ open_conn(struct fc_client_worker *w, uint64_t now)
 		if (cc->state != CONN_FREE || now < cc->not_before)
 			continue;
 		w->next_free_hint = s + 1;
-		memset(&cc->parser, 0, sizeof(cc->parser));
-		fc_http_client_init(&cc->parser, w->hdr_pool);
-		cc->q_head = cc->q_len = 0;
-		cc->closing = false;
-		cc->not_before = 0;
-		/* in_ready stays as it is: a stale entry may still be on the ready stack, and the
-		 * flag keeps each slot there at most once (the stack holds nb_slots entries). */
-		cc->opened_at = now;
-		cc->state = CONN_CONNECTING;
-		FC_STATS_INC(&w->stats, connect_attempts);
-		cc->tcp = fc_tcp_connect(w->tcp, w->rp->target_ip, w->rp->target_port, &client_ops,
-					 cc, now);
-		if (cc->tcp == NULL) {
-			cc->state = CONN_FREE;
-			cc->not_before = now + RECONNECT_BACKOFF_NS;
-			return NULL;
-		}
-		w->nb_used++;
-		return cc;
+		return fc_client_open(w, cc, w->rp->target_port, now) == 0 ? cc : NULL;
 	}
 	return NULL;
 }
@@ -439,7 +492,9 @@ fc_client_worker_poll(struct fc_client_worker *w, uint64_t now)
 		fc_tcp_rx_bulk(w->tcp, tcp_pkts, k, now);
 	fc_tcp_process(w->tcp, now);
 
-	if (phase == FC_PHASE_RUN) {
+	if (phase == FC_PHASE_RUN && w->rp->source != NULL) {
+		w->rp->source->issue(w, now);
+	} else if (phase == FC_PHASE_RUN) {
 		manage_conns(w, now);
 		if (w->rp->open_loop)
 			issue_open_loop(w, now);
@@ -518,6 +573,11 @@ fc_client_worker_init(struct fc_client_worker *w, const struct fc_run_params *rp
 			       socket);
 	if (rc)
 		return rc;
+	if (rp->source != NULL) {
+		rc = rp->source->init(w);
+		if (rc)
+			return rc;
+	}
 	if (rp->open_loop) {
 		struct fc_rate_conf rc2 = {
 			.model = rp->model, .plan = rp->plan, .start_ns = rp->start_ns,
@@ -548,6 +608,8 @@ fc_client_worker_fini(struct fc_client_worker *w)
 	rte_free(w->backlog);
 	fc_hist_pair_fini(&w->lat);
 	fc_hist_pair_fini(&w->lat_unc);
+	if (w->rp != NULL && w->rp->source != NULL && w->rp->source->fini != NULL)
+		w->rp->source->fini(w);
 }
 
 int

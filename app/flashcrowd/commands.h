@@ -8,5 +8,6 @@ int fc_cmd_run(int argc, char **argv);
 int fc_cmd_validate(int argc, char **argv);
 int fc_cmd_serve(int argc, char **argv);
 int fc_cmd_xfer(int argc, char **argv);
+int fc_cmd_replay(int argc, char **argv);
 
 #endif

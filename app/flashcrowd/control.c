@@ -39,6 +39,8 @@ publish_targets(struct fc_control *c, uint64_t t)
 	double rate;
 	uint32_t conns;
 
+	if (c->rp->plan == NULL)
+		return; /* a request source (replay) opens its own connections */
 	fc_rate_plan_at(c->rp->plan, t, &rate, &conns);
 	for (unsigned i = 0; i < c->nb_workers; i++) {
 		/* Share the total: the first (conns % N) workers take one more. */
@@ -101,6 +103,16 @@ collect_histograms(struct fc_control *c, struct fc_hist *dst, struct fc_hist *ds
 	}
 }
 
+/* Every worker's request source has nothing left (replay). */
+static bool
+all_done(const struct fc_control *c)
+{
+	for (unsigned i = 0; i < c->nb_workers; i++)
+		if (!__atomic_load_n(&c->workers[i].ctl.done, __ATOMIC_ACQUIRE))
+			return false;
+	return true;
+}
+
 static void
 print_live(struct fc_control *c, const struct fc_live *l)
 {
@@ -151,6 +163,8 @@ fc_control_run(struct fc_control *c)
 			break;
 		}
 		if (now - start >= c->duration_ns)
+			break;
+		if (c->stop_when_done && all_done(c))
 			break;
 		publish_targets(c, now - start);
 		if (now < next_iv)

@@ -41,6 +41,8 @@ struct fc_control {
 	FILE *out;                         /**< live progress (stdout) */
 	bool tty;                          /**< progress bar when out is a terminal */
 	bool quiet;                        /**< no live lines */
+	bool stop_when_done;               /**< end the load phase early once every worker's
+					     * request source is done (ctl.done) */
 	/* results */
 	bool aborted;                      /**< a threshold stopped the run */
 	bool interrupted;                  /**< SIGINT/SIGTERM stopped the run */

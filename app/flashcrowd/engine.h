@@ -39,6 +39,8 @@ enum fc_phase {
 	FC_PHASE_EXIT,          /**< leave the loop now; what is still open is aborted */
 };
 
+struct fc_client_source;
+
 /** Everything a client worker needs to know about the run (read-only during the run). */
 struct fc_run_params {
 	uint32_t target_ip;             /**< server, host order */
@@ -60,9 +62,36 @@ struct fc_run_params {
 	struct fc_tcp_config tcp;       /**< template for each worker's TCP context */
 	const struct fc_impair_conf *imp_rx; /**< impair received frames (NULL = none) */
 	const struct fc_impair_conf *imp_tx; /**< impair sent frames (NULL = none) */
+	const struct fc_client_source *source; /**< where requests come from; NULL = the load
+						 * generator (template mix, rate plan, target_conns) */
 };
 
 struct fc_client_worker;
+struct fc_client_conn;
+
+/**
+ * A request source other than the load generator (`replay`). The worker keeps the
+ * connections, the HTTP parsing, the timeouts, the accounting and the histograms; the
+ * source decides which connections to open and which bytes to write when, through
+ * fc_client_open(), fc_client_send() and fc_client_close(). An ops table, as testpmd's
+ * struct fwd_engine.
+ */
+struct fc_client_source {
+	const char *name;       /**< for messages */
+	/** Allocate the worker's source state (w->src). @return 0 or -errno. */
+	int (*init)(struct fc_client_worker *w);
+	/** Phase RUN, once per loop pass: open connections, write the requests that are due. */
+	void (*issue)(struct fc_client_worker *w, uint64_t now);
+	/**
+	 * A request ended: @p status is the response status, or 0 when it ended as an error
+	 * (connect, timeout, reset, parse). @p tag is what fc_client_send() was given.
+	 */
+	void (*on_result)(struct fc_client_worker *w, struct fc_client_conn *cc, uint32_t tag,
+			  uint16_t status);
+	/** Free w->src (after the loop ended). */
+	void (*fini)(struct fc_client_worker *w);
+	const void *arg;        /**< shared read-only data of the source (the replay plan) */
+};
 
 /** One client connection slot. */
 struct fc_client_conn {
@@ -71,6 +100,16 @@ struct fc_client_conn {
 	struct fc_http_client_parser parser;    /**< response stream state */
 	uint64_t intended[FC_PIPE_MAX];         /**< in-flight FIFO: intended send time */
 	uint64_t sent_at[FC_PIPE_MAX];          /**< in-flight FIFO: actual send time */
+	uint32_t tag[FC_PIPE_MAX];              /**< in-flight FIFO: request source's tag */
+	uint64_t src_base;                      /**< request source: time base of this connection */
+	uint32_t src_next;                      /**< request source: next request to write */
+	uint32_t src_end;                       /**< request source: one past the last request */
+	uint32_t src_loop;                      /**< request source: loop number */
+	uint32_t src_reopens;                   /**< request source: times the slot was reopened */
+	uint16_t src_port;                      /**< request source: server port to connect to */
+	bool src_active;                        /**< request source: slot owned by the source */
+	bool src_held;                          /**< request source: the next request was due but
+						  * waited for the previous response */
 	uint64_t opened_at;                     /**< connect() time, for the connect timeout */
 	uint64_t not_before;                    /**< think time / reconnect back-off */
 	uint8_t q_head;                         /**< FIFO head */
@@ -86,6 +125,8 @@ struct fc_worker_ctl {
 	uint32_t target_conns;                  /**< written by control: connections wanted */
 	alignas(64) uint32_t exited;            /**< written by worker: loop left */
 	uint32_t open_conns;                    /**< written by worker: TCBs in use */
+	uint32_t done;                          /**< written by worker: its request source has
+						  * nothing left to send or wait for */
 };
 
 /** A client worker lcore. */
@@ -117,6 +158,7 @@ struct fc_client_worker {
 	uint32_t next_free_hint;                /**< slot search cursor */
 	uint64_t rng;                           /**< PRNG for the mix */
 	uint64_t close_started;                 /**< CLOSE phase: when connections were closed */
+	void *src;                              /**< request source state (rp->source) */
 	struct rte_mbuf *tx[FC_BURST * 4];      /**< frames gathered for tx_burst */
 };
 
@@ -147,6 +189,42 @@ void fc_client_worker_poll(struct fc_client_worker *w, uint64_t now);
 
 /** Abort what is left, count it, free the contexts. Call after the loop has ended. */
 void fc_client_worker_fini(struct fc_client_worker *w);
+
+/**
+ * Request sources: start a TCP connection on the free slot @p cc (state FREE).
+ * @param w     worker
+ * @param cc    a free slot of @p w
+ * @param port  server port (host order); the server address is rp->target_ip
+ * @param now   TSC-ns clock
+ * @return 0, or -EAGAIN when the TCP context refused (no TCB or port; the slot stays
+ *         free with a back-off in not_before).
+ */
+int fc_client_open(struct fc_client_worker *w, struct fc_client_conn *cc, uint16_t port,
+		   uint64_t now);
+
+/**
+ * Request sources: write one request on a connection (established or still connecting).
+ * @param w         worker
+ * @param cc        connection
+ * @param buf       request bytes
+ * @param len       their length
+ * @param is_head   the request is HEAD (its response has no body)
+ * @param tag       handed back to fc_client_source::on_result
+ * @param intended  when it should have left (latency counts from here)
+ * @param now       TSC-ns clock
+ * @return 1 written (counted as sent), 0 not now (send buffer full or 64 in flight:
+ *         try later), -1 written but failed (counted as sent and as an error; the
+ *         connection is being aborted).
+ */
+int fc_client_send(struct fc_client_worker *w, struct fc_client_conn *cc, const void *buf,
+		   uint32_t len, bool is_head, uint32_t tag, uint64_t intended, uint64_t now);
+
+/**
+ * Request sources: close a connection gracefully (FIN) once nothing more will be written.
+ * @param w   worker
+ * @param cc  connection (not free)
+ */
+void fc_client_close(struct fc_client_worker *w, struct fc_client_conn *cc);
 
 /** Requests in flight on the worker's connections. */
 uint64_t fc_client_in_flight(const struct fc_client_worker *w);

@@ -17,6 +17,7 @@ static const struct command commands[] = {
 	{"validate", fc_cmd_validate, "check a scenario against the limits envelope; print every error"},
 	{"serve", fc_cmd_serve, "serve HTTP on the userspace stack"},
 	{"xfer", fc_cmd_xfer, "byte-exact bulk transfer (echo, discard, HTTP GET) to check a path"},
+	{"replay", fc_cmd_replay, "replay the HTTP requests of a capture (pcap) against a target"},
 	{"up", fc_cmd_up, "bring a port up; answer ARP and ping; optionally resolve a host"},
 };
 
