@@ -299,6 +299,7 @@ void
 fc_pair_print_server(const struct fc_pair *p, FILE *f)
 {
 	uint64_t req = 0, acc = 0, rx = 0, unknown = 0, syn_drops = 0, net_drop = 0, cks = 0;
+	uint64_t blocked = 0, dropped = 0, parse = 0;
 
 	for (unsigned i = 0; i < p->nb_servers && p->servers; i++) {
 		const struct fc_server_worker *w = &p->servers[i];
@@ -312,11 +313,16 @@ fc_pair_print_server(const struct fc_pair *p, FILE *f)
 		unknown += t->unknown_flow;
 		syn_drops += t->syn_drops;
 		cks += t->cksum_errors + w->net.stats.rx_bad_cksum;
+		blocked += w->stats.send_blocked;
+		dropped += w->stats.replies_dropped;
+		parse += w->http_stats.parse_errors;
 	}
 	fprintf(f, "  embedded server: %lu requests, %lu accepts, %lu frames in (%lu dropped by "
-		"L2/L3, %lu checksum errors), %lu segments for unknown flows, %lu SYNs dropped\n",
+		"L2/L3, %lu checksum errors), %lu segments for unknown flows, %lu SYNs dropped, "
+		"%lu malformed requests, %lu replies waited for send space, %lu replies dropped\n",
 		(unsigned long)req, (unsigned long)acc, (unsigned long)rx, (unsigned long)net_drop,
-		(unsigned long)cks, (unsigned long)unknown, (unsigned long)syn_drops);
+		(unsigned long)cks, (unsigned long)unknown, (unsigned long)syn_drops,
+		(unsigned long)parse, (unsigned long)blocked, (unsigned long)dropped);
 }
 
 void

@@ -179,6 +179,11 @@ icmp_input(struct fc_net_ctx *ctx, struct rte_mbuf *m, struct rte_ether_hdr *eth
 		ctx->stats.rx_runt++;
 		goto drop;
 	}
+	/* Echo is answered in place, so the message must sit in the first segment. */
+	if (sizeof(*eth) + ip_len > m->data_len) {
+		ctx->stats.rx_bad_ip++;
+		goto drop;
+	}
 	if (icmp->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || icmp->icmp_code != 0) {
 		ctx->stats.rx_other_proto++;
 		goto drop;
@@ -248,8 +253,11 @@ fc_net_input(struct fc_net_ctx *ctx, struct rte_mbuf *m, uint64_t now)
 	size_t ihl = (size_t)(ip->version_ihl & 0x0f) * 4;
 	size_t ip_len = rte_be_to_cpu_16(ip->total_length);
 
+	/* The datagram may continue in further segments (an mbuf chain from the ring pair, or a
+	 * PMD's scatter RX): check the total length against the whole frame, and only the
+	 * IP header against the first segment. */
 	if ((ip->version_ihl >> 4) != 4 || ihl < sizeof(*ip) || ip_len < ihl ||
-	    sizeof(*eth) + ip_len > m->data_len) {
+	    sizeof(*eth) + ihl > m->data_len || sizeof(*eth) + ip_len > rte_pktmbuf_pkt_len(m)) {
 		ctx->stats.rx_bad_ip++;
 		goto drop;
 	}

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /**
  * @file
- * Userspace TCP/IP stack for one lcore (RFC 9293 with RFC 5961, 6298, 6582, 6928, 7323).
+ * Userspace TCP/IP stack for one lcore (RFC 9293 with RFC 2018, 5961, 6298, 6582, 6928, 7323).
  *
  * One context (struct fc_tcp_ctx) per lcore: a preallocated TCB pool, a flow table, a hashed
  * timer wheel, a source-port allocator and a bounded TX queue. No locks, no clock and no I/O:
@@ -127,8 +127,15 @@ struct fc_tcp_config {
 	uint64_t delack_ns;              /**< delayed-ACK timeout; default 40 ms */
 	bool tx_cksum_offload;           /**< leave IP+TCP checksums to the NIC (sets ol_flags,
 					  * l2/l3 len and the pseudo-header sum) */
-	bool timestamps;                 /**< offer RFC 7323 timestamps (default off) */
-	uint32_t ooo_max_segs;           /**< out-of-order segments held per connection; default 64 */
+	int8_t timestamps;               /**< RFC 7323 timestamps: 0 = default (on), > 0 on,
+					  * < 0 off. When agreed, every segment carries TSopt (12 bytes
+					  * taken from the payload, RFC 6691) and TSecr gives RTT samples
+					  * for retransmitted data (RFC 7323 §4) */
+	int8_t sack;                     /**< RFC 2018 SACK: 0 = default (on), > 0 on, < 0 off.
+					  * When agreed, ACKs report out-of-order data in SACK blocks */
+	uint32_t ooo_max_segs;           /**< out-of-order segments held per connection; default
+					  * enough for a full receive window of MSS-sized segments
+					  * (rcv_wnd / mss + 1), at least 64, at most 255 */
 	uint32_t syn_backlog;            /**< max connections in SYN_RCVD per context; default
 					  * max_conns / 2; further SYNs are dropped and counted */
 	uint64_t timer_res_ns;           /**< timer wheel tick; default 1 ms */
@@ -396,7 +403,8 @@ struct fc_tcp_conn_info {
 	uint32_t rcv_wnd;         /**< window we advertise now */
 	uint32_t cwnd;            /**< congestion window, bytes */
 	uint32_t ssthresh;        /**< slow-start threshold, bytes */
-	uint32_t mss;             /**< effective send MSS */
+	uint32_t mss;             /**< effective send MSS: payload of a full segment (the peer's
+				   * MSS less 12 bytes when timestamps are on, RFC 6691) */
 	uint64_t rto_ns;          /**< current RTO incl. back-off */
 	uint64_t srtt_ns;         /**< smoothed RTT (0 before the first sample) */
 	uint64_t rttvar_ns;       /**< RTT variance */

@@ -74,9 +74,13 @@ config_fill(struct fc_tcp_config *c)
 	if (c->delack_ns == 0)
 		c->delack_ns = 40 * 1000 * 1000ull;
 	if (c->ooo_max_segs == 0)
-		c->ooo_max_segs = 64;
+		c->ooo_max_segs = RTE_MAX(64u, c->rcv_wnd / c->mss + 1);
 	if (c->ooo_max_segs > 255)
 		c->ooo_max_segs = 255;
+	if (c->timestamps == 0)
+		c->timestamps = 1;
+	if (c->sack == 0)
+		c->sack = 1;
 	if (c->syn_backlog == 0)
 		c->syn_backlog = c->max_conns / 2 ? c->max_conns / 2 : 1;
 	if (c->challenge_ack_limit == 0)

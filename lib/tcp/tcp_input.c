@@ -141,10 +141,15 @@ apply_syn_opts(struct fc_tcp_ctx *ctx, struct tcb *t, const struct seg *s)
 		t->snd_wscale = 0;
 		t->rcv_wscale = 0;
 	}
-	if (s->opts.has_ts && ctx->cfg.timestamps) {
+	if (s->opts.has_ts && ctx->cfg.timestamps > 0) {
 		t->flags |= TF_TS_OK;
 		t->ts_recent = s->opts.ts_val;
+		/* RFC 6691 §2 (and RFC 7323 §3.2): every segment will carry the 12-byte TSopt,
+		 * which comes out of the peer's MSS; else full segments exceed the path MTU. */
+		t->mss = (uint16_t)(t->mss - TCP_TS_OPT_LEN);
 	}
+	if (s->opts.sack_ok && ctx->cfg.sack > 0)
+		t->flags2 |= TF2_SACK_OK; /* RFC 2018 §2 */
 	init_cc(ctx, t);
 }
 
@@ -220,9 +225,10 @@ sq_ack(struct fc_tcp_ctx *ctx, struct tcb *t, uint32_t ack)
 	t->sq_off = n;
 }
 
-/* An ACK that advances SND.UNA (RFC 9293 §3.10.7.4 fifth check; RFC 6298 §5; RFC 6582). */
+/* An ACK that advances SND.UNA (RFC 9293 §3.10.7.4 fifth check; RFC 6298 §5; RFC 6582).
+ * @ts_ecr is the segment's TSecr, 0 without one. */
 static void
-ack_new(struct fc_tcp_ctx *ctx, struct tcb *t, uint32_t ack)
+ack_new(struct fc_tcp_ctx *ctx, struct tcb *t, uint32_t ack, uint32_t ts_ecr)
 {
 	/* The SYN occupies a sequence number but is no data for congestion control. */
 	uint32_t acked = ack - t->snd_una - (t->snd_una == t->iss);
@@ -230,6 +236,15 @@ ack_new(struct fc_tcp_ctx *ctx, struct tcb *t, uint32_t ack)
 	if ((t->flags & TF_RTT_ON) && SEQ_GEQ(ack, t->rtt_seq)) {
 		t->flags &= ~TF_RTT_ON;
 		rtt_sample(ctx, t, ctx->now_us - t->rtt_start_us);
+	} else if (!(t->flags & TF_RTT_ON) && ts_ecr != 0 && (t->flags & TF_TS_OK)) {
+		/* RFC 7323 §4.1 (RTTM): TSecr is the TSval of the segment that advanced the
+		 * peer's RCV.NXT, a retransmission included, so it times what Karn's rule
+		 * cannot (RFC 6298 §3), and a sample ends the back-off. The seq-timed sample
+		 * stays preferred: it has microseconds, TSval only milliseconds. */
+		uint32_t r = (uint32_t)(ctx->now_ns / 1000000) - ts_ecr;
+
+		if ((uint64_t)r * 1000000 <= ctx->cfg.rto_max_ns)
+			rtt_sample(ctx, t, r * 1000);
 	}
 	t->retries = 0;
 	sq_ack(ctx, t, ack);
@@ -268,6 +283,31 @@ ack_new(struct fc_tcp_ctx *ctx, struct tcb *t, uint32_t ack)
 		tcp_set_rto_timer(ctx, t, tcp_rto_ns(t));
 }
 
+/* True when a SACK option reports data above @ack, not counting a D-SACK first block
+ * (RFC 2883 §4: below @ack, or inside the second block). */
+static bool
+sack_above(const struct tcp_opts *o, uint32_t ack)
+{
+	uint32_t b[2 * TCP_SACK_MAX_BLOCKS];
+	unsigned i;
+
+	if (o->nsack == 0)
+		return false;
+	memcpy(b, o->sack, 8u * RTE_MIN(o->nsack, (uint8_t)TCP_SACK_MAX_BLOCKS));
+	for (i = 0; i < o->nsack && i < TCP_SACK_MAX_BLOCKS; i++) {
+		uint32_t l = rte_be_to_cpu_32(b[2 * i]), r = rte_be_to_cpu_32(b[2 * i + 1]);
+
+		if (!SEQ_GT(l, ack) || !SEQ_GT(r, l))
+			continue;
+		if (i == 0 && o->nsack > 1 &&
+				SEQ_GEQ(l, rte_be_to_cpu_32(b[2])) &&
+				SEQ_LEQ(r, rte_be_to_cpu_32(b[3])))
+			continue;
+		return true;
+	}
+	return false;
+}
+
 /* RFC 5681 §3.2 and RFC 6582 §3.2 step 1 and 2. */
 static void
 ack_dup(struct fc_tcp_ctx *ctx, struct tcb *t)
@@ -279,10 +319,21 @@ ack_dup(struct fc_tcp_ctx *ctx, struct tcb *t)
 	}
 	if (++t->dupacks != 3)
 		return;
-	/* RFC 6582 §3.2 step 2: only when the ACK covers more than recover. */
-	if (!SEQ_GT(t->snd_una - 1, t->recover) && t->recover != t->iss)
-		return;
-	t->ssthresh = half_flight(t);
+	/* RFC 6582 §3.2 step 2: only when the ACK covers more than recover. The guard keeps
+	 * the duplicates that a go-back-N retransmission produces after an RTO from starting
+	 * a spurious recovery. With SACK those duplicates come as D-SACK-only ACKs, which are
+	 * not counted (segment_input), so a counted one means a hole the receiver still
+	 * lacks: a retransmission lost again. Recovering it now beats waiting for the next
+	 * backed-off RTO, which at a few percent loss would otherwise follow every RTO. */
+	if (!SEQ_GT(t->snd_una - 1, t->recover) && t->recover != t->iss) {
+		if (!(t->flags2 & TF2_SACK_OK))
+			return;
+		/* FlightSize after go-back-N: what was resent, not all of SND.MAX. */
+		t->ssthresh = RTE_MIN(t->ssthresh,
+			RTE_MAX((t->snd_nxt - t->snd_una) / 2, 2u * t->mss));
+	} else {
+		t->ssthresh = half_flight(t);
+	}
 	t->recover = t->snd_max;
 	t->flags |= TF_INRECOVERY;
 	ctx->cnt.fast_retransmits++;
@@ -340,6 +391,8 @@ ooo_insert(struct fc_tcp_ctx *ctx, struct tcb *t, struct rte_mbuf *m, uint32_t s
 
 		if (SEQ_LEQ(e->seq, seq) && SEQ_GEQ(e->seq + (*pp)->pkt_len, end) &&
 				(e->fin || !fin)) {
+			/* Its block is again the most recent one to report (RFC 2018 §4). */
+			e->stamp = ++ctx->ooo_stamp;
 			ctx->cnt.dup_segs++;
 			rte_pktmbuf_free(m);
 			return;
@@ -355,6 +408,7 @@ ooo_insert(struct fc_tcp_ctx *ctx, struct tcb *t, struct rte_mbuf *m, uint32_t s
 	}
 	mb_meta(ctx, m)->seq = seq;
 	mb_meta(ctx, m)->fin = fin;
+	mb_meta(ctx, m)->stamp = ++ctx->ooo_stamp;
 	mb_meta(ctx, m)->next = *pp;
 	*pp = m;
 	t->ooo_cnt++;
@@ -589,10 +643,14 @@ segment_input(struct fc_tcp_ctx *ctx, struct tcb *t, struct seg *s, struct rte_m
 	if (t->state == FC_TCP_ESTABLISHED &&
 			(s->flags & (TH_SYN | TH_FIN | TH_RST | TH_ACK)) == TH_ACK &&
 			s->seq == t->rcv_nxt && s->ack == t->snd_una && s->len > 0 &&
-			s->len <= wnd && t->ooo == NULL && !(t->flags & TF_TS_OK) &&
+			s->len <= wnd && t->ooo == NULL &&
 			(s->wnd << t->snd_wscale) == t->snd_wnd && !ctx->cfg.delayed_ack) {
 		t->snd_wl1 = s->seq;
 		t->snd_wl2 = s->ack;
+		/* RFC 7323 §4.3: in sequence, so SEG.SEQ <= Last.ACK.sent. */
+		if ((t->flags & TF_TS_OK) && s->opts.has_ts &&
+				SEQ_GEQ(s->opts.ts_val, t->ts_recent))
+			t->ts_recent = s->opts.ts_val;
 		ctx->cnt.rx_data_segs++;
 		t->rcv_nxt += s->len;
 		deliver(ctx, t, m);
@@ -706,16 +764,32 @@ segment_input(struct fc_tcp_ctx *ctx, struct tcb *t, struct seg *s, struct rte_m
 		challenge_ack(ctx, t);
 		goto drop;
 	}
-	if (t->flags & TF_TS_OK && s->opts.has_ts && SEQ_LEQ(s->seq, t->rcv_nxt))
-		t->ts_recent = s->opts.ts_val; /* RFC 7323 §4.3 */
+	/* RFC 7323 §4.3: TS.Recent only moves forward, and only from a segment at or left of
+	 * what we acknowledge (an out-of-order one would make us echo a time too late). */
+	if ((t->flags & TF_TS_OK) && s->opts.has_ts && SEQ_LEQ(s->seq, t->rcv_nxt) &&
+			SEQ_GEQ(s->opts.ts_val, t->ts_recent))
+		t->ts_recent = s->opts.ts_val;
 	{
 		uint32_t old_wnd = t->snd_wnd;
 		uint32_t new_wnd = s->wnd << t->snd_wscale;
-		bool dup = s->ack == t->snd_una && s->len == 0 && !(s->flags & TH_FIN) &&
-			new_wnd == t->snd_wnd && t->snd_max != t->snd_una;
+		bool dup = s->ack == t->snd_una && !(s->flags & TH_FIN) &&
+			t->snd_max != t->snd_una;
+
+		if (dup && !(t->flags2 & TF2_SACK_OK)) {
+			/* RFC 5681 §2 DUPLICATE ACKNOWLEDGMENT: no data, same window. */
+			dup = s->len == 0 && new_wnd == t->snd_wnd;
+		} else if (dup) {
+			/* RFC 6675 §2 DupAck: an ACK that SACKs data above the cumulative ACK,
+			 * whatever its window (Linux grows its window on every ACK while it
+			 * autotunes) and payload. One that only reports a duplicate segment
+			 * (RFC 2883 D-SACK, or no block) is no loss signal: counting those would
+			 * turn every duplicated packet into a spurious fast retransmit, whose own
+			 * duplicate then starts the next one. */
+			dup = sack_above(&s->opts, s->ack);
+		}
 
 		if (SEQ_GT(s->ack, t->snd_una))
-			ack_new(ctx, t, s->ack);
+			ack_new(ctx, t, s->ack, s->opts.has_ts ? s->opts.ts_ecr : 0);
 		else if (dup)
 			ack_dup(ctx, t);
 		/* Window update (RFC 9293 §3.10.7.4, SND.WL1/WL2 rule). */
@@ -788,6 +862,22 @@ drop:
 		rte_pktmbuf_free(m);
 }
 
+/* Options that are exactly NOP NOP TS, the layout RFC 7323 Appendix A recommends and
+ * Linux sends: read them without the general parser (Linux does the same). */
+static inline bool
+tcp_aligned_ts(const void *opt, struct tcp_opts *o)
+{
+	uint32_t w[3];
+
+	memcpy(w, opt, sizeof(w));
+	if (w[0] != rte_cpu_to_be_32(0x0101080a))
+		return false;
+	o->has_ts = 1;
+	o->ts_val = rte_be_to_cpu_32(w[1]);
+	o->ts_ecr = rte_be_to_cpu_32(w[2]);
+	return true;
+}
+
 /* Validate one frame, demultiplex, dispatch. */
 static void
 input_one(struct fc_tcp_ctx *ctx, struct rte_mbuf *m)
@@ -850,8 +940,11 @@ input_one(struct fc_tcp_ctx *ctx, struct rte_mbuf *m)
 	s.flags = th->tcp_flags & (TH_FIN | TH_SYN | TH_RST | TH_PSH | TH_ACK);
 	s.len = tot - ihl - doff;
 	memset(&s.opts, 0, sizeof(s.opts));
-	if (doff > sizeof(*th) && tcp_parse_opts((const uint8_t *)(th + 1),
-			doff - sizeof(*th), s.flags & TH_SYN, &s.opts) < 0)
+	/* The common case once timestamps are on is NOP NOP TS alone (RFC 7323 App. A). */
+	if (doff > sizeof(*th) &&
+			!(doff == sizeof(*th) + TCP_TS_OPT_LEN && tcp_aligned_ts(th + 1, &s.opts)) &&
+			tcp_parse_opts((const uint8_t *)(th + 1), doff - sizeof(*th),
+				s.flags & TH_SYN, &s.opts) < 0)
 		goto bad;
 	if (unlikely(s.rport == 0 || s.lport == 0))
 		goto bad;

@@ -58,11 +58,20 @@
 #define TF_IN_TXLIST  0x4000 /* queued on ctx->ack_list for the end-of-burst flush */
 #define TF_VISIBLE    0x8000 /* the application knows the connection (active, or accepted) */
 
+/* tcb.flags2 */
+#define TF2_SACK_OK   0x01   /* SACK-permitted exchanged (RFC 2018 §2) */
+
+/* RFC 7323 §3.2: NOP NOP TS(10). */
+#define TCP_TS_OPT_LEN 12
+/* RFC 2018 §3: NOP NOP SACK(2 + 8n); 3 blocks fit next to timestamps, 4 without. */
+#define TCP_SACK_MAX_BLOCKS 4
+
 /* Per-mbuf dynamic field: links and sequence numbers for the send and out-of-order queues. */
 struct tcp_mb_meta {
 	struct rte_mbuf *next; /* next packet (each may be a chain) in the queue */
 	uint32_t seq;          /* OOO: sequence number of the first payload byte */
-	uint32_t fin;          /* OOO: the segment carried FIN */
+	uint32_t fin : 1;      /* OOO: the segment carried FIN */
+	uint32_t stamp : 31;   /* OOO: arrival order (ctx->ooo_stamp), for RFC 2018 §4 */
 };
 
 /*
@@ -112,7 +121,8 @@ struct tcb {
 	uint16_t remote_port;  /* host order */
 	uint16_t local_port;   /* host order */
 	uint16_t flags;        /* TF_* */
-	uint16_t mss;          /* send MSS */
+	uint16_t mss;          /* send MSS: payload of a full segment, net of the timestamp
+				* option (RFC 6691 §2), not of SACK blocks */
 	uint8_t state;         /* enum fc_tcp_state */
 	uint8_t snd_wscale;
 	uint8_t rcv_wscale;
@@ -120,7 +130,7 @@ struct tcb {
 	uint8_t dupacks;
 	uint8_t ooo_cnt;
 	uint8_t acks_pending;  /* segments received since our last ACK (delayed ACK) */
-	uint8_t pad0;
+	uint8_t flags2;        /* TF2_* */
 	struct rte_mbuf *sq_head;
 	struct rte_mbuf *sq_tail;
 	struct rte_mbuf *sq_cur;
@@ -167,6 +177,7 @@ struct fc_tcp_ctx {
 	uint32_t chal_count;           /* challenge ACKs sent in the current second */
 	uint64_t chal_window;          /* start of that second (ns) */
 	uint32_t rcv_wnd_max;          /* cfg.rcv_wnd, capped */
+	uint32_t ooo_stamp;            /* arrival counter of out-of-order segments */
 	uint8_t rcv_wscale;            /* shift we offer */
 	uint8_t in_burst;
 	uint16_t nb_listeners;
@@ -253,13 +264,17 @@ struct tcp_opts {
 	uint8_t has_ws;
 	uint8_t sack_ok;
 	uint8_t has_ts;
+	uint8_t nsack;         /* SACK blocks at @sack (RFC 2018 §3), 0 = none */
 	uint32_t ts_val;
 	uint32_t ts_ecr;
+	const uint8_t *sack;   /* first block (left edge, right edge; network order) */
 };
 int tcp_parse_opts(const uint8_t *p, unsigned len, bool syn, struct tcp_opts *o);
 unsigned tcp_write_syn_opts(const struct fc_tcp_ctx *ctx, const struct tcb *t, uint8_t *p,
 	bool ts);
 unsigned tcp_write_ts_opt(const struct fc_tcp_ctx *ctx, const struct tcb *t, uint8_t *p);
+unsigned tcp_write_sack_opt(const struct fc_tcp_ctx *ctx, const struct tcb *t, uint8_t *p,
+	unsigned max_blocks);
 
 /* tcp_output.c */
 void tcp_hdr_template_init(struct fc_tcp_ctx *ctx);
@@ -285,6 +300,32 @@ tcp_rcv_window(const struct fc_tcp_ctx *ctx, const struct tcb *t)
 	if (SEQ_GT(t->rcv_adv, t->rcv_nxt + w))
 		w = t->rcv_adv - t->rcv_nxt;
 	return w;
+}
+
+/* Option bytes reserved for SACK blocks in the next segment of @t (RFC 2018 §3): enough for
+ * every block we may send, at most as many blocks as queued segments. */
+static inline uint32_t
+tcp_sack_reserve(const struct tcb *t)
+{
+	uint32_t n;
+
+	if (t->ooo == NULL || !(t->flags2 & TF2_SACK_OK))
+		return 0;
+	n = (t->flags & TF_TS_OK) ? TCP_SACK_MAX_BLOCKS - 1 : TCP_SACK_MAX_BLOCKS;
+	if (t->ooo_cnt < n)
+		n = t->ooo_cnt;
+	return 4 + 8 * n;
+}
+
+/* Largest payload of the next segment: MSS less the SACK blocks it will carry (RFC 6691 §2:
+ * the sender reduces the data for the options it sends). */
+static inline uint32_t
+tcp_seg_max(const struct tcb *t)
+{
+	uint32_t r = tcp_sack_reserve(t);
+
+	/* A tiny MSS keeps its full payload; full segments then carry no blocks. */
+	return t->mss >= 2 * r ? t->mss - r : t->mss;
 }
 
 /* Ask for an output pass: at once outside a burst, else once at the end of the burst

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * TCP options (RFC 9293 §3.2): parsing of MSS, window scale, SACK-permitted, SACK and
- * timestamps, and writing of ours.
+ * timestamps, and writing of ours, SACK blocks included (RFC 2018 receiver side).
  */
 #include <errno.h>
 #include <string.h>
@@ -86,8 +86,14 @@ tcp_parse_opts(const uint8_t *p, unsigned len, bool syn, struct tcp_opts *o)
 				o->ts_ecr = get32(p + i + 6);
 			}
 			break;
+		case OPT_SACK:
+			/* RFC 2018 §3: 2 + 8n bytes; kept in place, read by whoever needs it. */
+			if (olen >= 10 && (olen - 2) % 8 == 0) {
+				o->sack = p + i + 2;
+				o->nsack = (uint8_t)((olen - 2) / 8);
+			}
+			break;
 		default:
-			/* SACK blocks and unknown options are skipped: we never offer SACK. */
 			break;
 		}
 		i += olen;
@@ -109,25 +115,126 @@ tcp_write_ts_opt(const struct fc_tcp_ctx *ctx, const struct tcb *t, uint8_t *p)
 	return 12;
 }
 
-/* SYN and SYN-ACK options: MSS, window scale (when offered/agreed), timestamps. */
+/*
+ * SYN and SYN-ACK options: MSS, SACK-permitted and timestamps, window scale; each only on a
+ * SYN-ACK when the peer's SYN had it (RFC 7323 §2.2, §3.2; RFC 2018 §2). The layout is the
+ * one Linux uses, 20 bytes with everything: MSS, SACK-permitted + TS (12 bytes, no padding
+ * needed), NOP + WS.
+ */
 unsigned
 tcp_write_syn_opts(const struct fc_tcp_ctx *ctx, const struct tcb *t, uint8_t *p, bool ts)
 {
 	unsigned n = 0;
 	uint16_t mss = ctx->cfg.mss;
+	bool passive = t->flags & TF_PASSIVE;
+	bool sack = passive ? (t->flags2 & TF2_SACK_OK) : ctx->cfg.sack > 0;
 
 	p[n++] = OPT_MSS;
 	p[n++] = 4;
 	p[n++] = (uint8_t)(mss >> 8);
 	p[n++] = (uint8_t)mss;
+	if (ts) {
+		n += tcp_write_ts_opt(ctx, t, p + n);
+		if (sack) {
+			/* SACK-permitted takes the place of the two NOPs before TS. */
+			p[n - 12] = OPT_SACK_OK;
+			p[n - 11] = 2;
+		}
+	} else if (sack) {
+		p[n++] = OPT_NOP;
+		p[n++] = OPT_NOP;
+		p[n++] = OPT_SACK_OK;
+		p[n++] = 2;
+	}
 	/* RFC 7323 §2.2: offer WS on SYN; on SYN-ACK only when the peer offered it. */
-	if (!(t->flags & TF_PASSIVE) || (t->flags & TF_WS_OK)) {
+	if (!passive || (t->flags & TF_WS_OK)) {
 		p[n++] = OPT_NOP;
 		p[n++] = OPT_WS;
 		p[n++] = 3;
 		p[n++] = t->rcv_wscale;
 	}
-	if (ts)
-		n += tcp_write_ts_opt(ctx, t, p + n);
 	return n;
+}
+
+/* A run of contiguous out-of-order data and its most recent arrival. */
+struct sack_blk {
+	uint32_t left;
+	uint32_t right;
+	uint32_t stamp;
+};
+
+static inline bool
+stamp_newer(uint32_t a, uint32_t b)
+{
+	return (int32_t)((a - b) << 1) > 0; /* 31-bit stamps, modulo 2^31 */
+}
+
+/* Keep @b in @best (sorted newest first, @n of @max used). */
+static inline void
+blk_offer(struct sack_blk *best, unsigned *n, unsigned max, const struct sack_blk *b)
+{
+	unsigned i = *n;
+
+	if (i == max) {
+		if (!stamp_newer(b->stamp, best[max - 1].stamp))
+			return;
+		i = max - 1;
+	} else {
+		(*n)++;
+	}
+	while (i > 0 && stamp_newer(b->stamp, best[i - 1].stamp)) {
+		best[i] = best[i - 1];
+		i--;
+	}
+	best[i] = *b;
+}
+
+/*
+ * SACK option for the out-of-order queue of @t (RFC 2018 §3, §4): NOP NOP SACK with up to
+ * @max_blocks blocks. The first block holds the segment that arrived last; the others follow
+ * newest first, so that each block is repeated in several ACKs while it is recent (§4).
+ * Returns the option length (0 when nothing is queued or @max_blocks is 0).
+ */
+unsigned
+tcp_write_sack_opt(const struct fc_tcp_ctx *ctx, const struct tcb *t, uint8_t *p,
+	unsigned max_blocks)
+{
+	struct sack_blk best[TCP_SACK_MAX_BLOCKS], cur;
+	struct rte_mbuf *m = t->ooo;
+	unsigned n = 0, i;
+
+	if (m == NULL || max_blocks == 0)
+		return 0;
+	if (max_blocks > TCP_SACK_MAX_BLOCKS)
+		max_blocks = TCP_SACK_MAX_BLOCKS;
+	cur.left = mb_meta(ctx, m)->seq;
+	cur.right = cur.left;
+	cur.stamp = mb_meta(ctx, m)->stamp;
+	for (; m != NULL; m = mb_meta(ctx, m)->next) {
+		const struct tcp_mb_meta *e = mb_meta(ctx, m);
+		uint32_t end = e->seq + m->pkt_len;
+
+		if (SEQ_GT(e->seq, cur.right)) {
+			/* A hole: the current block is complete. */
+			blk_offer(best, &n, max_blocks, &cur);
+			cur.left = e->seq;
+			cur.right = end;
+			cur.stamp = e->stamp;
+			continue;
+		}
+		if (SEQ_GT(end, cur.right))
+			cur.right = end;
+		if (stamp_newer(e->stamp, cur.stamp))
+			cur.stamp = e->stamp;
+	}
+	blk_offer(best, &n, max_blocks, &cur);
+	p[0] = OPT_NOP;
+	p[1] = OPT_NOP;
+	p[2] = OPT_SACK;
+	p[3] = (uint8_t)(2 + 8 * n);
+	for (i = 0; i < n; i++) {
+		put32(p + 4 + 8 * i, best[i].left);
+		put32(p + 8 + 8 * i, best[i].right);
+	}
+	return 4 + 8 * n;
 }

@@ -246,11 +246,24 @@ tcp_send_seg(struct fc_tcp_ctx *ctx, struct tcb *t, uint32_t seq, uint32_t len, 
 	struct rte_mbuf *h;
 	uint16_t wnd;
 
-	if (syn)
-		optlen = tcp_write_syn_opts(ctx, t, opts,
-			ctx->cfg.timestamps && (!(t->flags & TF_PASSIVE) || (t->flags & TF_TS_OK)));
-	else if (t->flags & TF_TS_OK)
-		optlen = tcp_write_ts_opt(ctx, t, opts);
+	if (syn) {
+		optlen = tcp_write_syn_opts(ctx, t, opts, ctx->cfg.timestamps > 0 &&
+			(!(t->flags & TF_PASSIVE) || (t->flags & TF_TS_OK)));
+	} else {
+		if (t->flags & TF_TS_OK)
+			optlen = tcp_write_ts_opt(ctx, t, opts);
+		if (unlikely(t->ooo != NULL) && (t->flags2 & TF2_SACK_OK) && !(flags & TH_RST)) {
+			/* RFC 2018 §4: SACK blocks in every ACK while data is queued out of order,
+			 * as many as fit in the 40 option bytes and, beside payload, in the MSS
+			 * (the callers sized the payload with tcp_seg_max()). */
+			unsigned room = 40 - optlen;
+
+			if (len > 0)
+				room = RTE_MIN(room, t->mss > len ? t->mss - len : 0u);
+			if (room >= 12)
+				optlen += tcp_write_sack_opt(ctx, t, opts + optlen, (room - 4) / 8);
+		}
+	}
 	hdrlen = TCP_HDRS_LEN + optlen;
 	h = hdr_alloc(ctx, hdrlen);
 	if (h == NULL)
@@ -319,7 +332,7 @@ tcp_retransmit_head(struct fc_tcp_ctx *ctx, struct tcb *t)
 		return;
 	}
 	if (SEQ_LT(t->snd_una, data_end))
-		len = RTE_MIN(data_end - t->snd_una, (uint32_t)t->mss);
+		len = RTE_MIN(data_end - t->snd_una, tcp_seg_max(t));
 	if ((t->flags & TF_FIN_QUEUED) && t->snd_una + len == data_end &&
 			SEQ_GT(t->snd_max, data_end))
 		flags |= TH_FIN;
@@ -352,7 +365,7 @@ state_can_send(uint8_t s)
 int
 tcp_output(struct fc_tcp_ctx *ctx, struct tcb *t)
 {
-	uint32_t data_end, sent = 0;
+	uint32_t data_end, sent = 0, smax;
 	unsigned guard;
 
 	/* A pure ACK carries SND.MAX, not SND.NXT: after a go-back-N retransmission SND.NXT
@@ -371,6 +384,7 @@ tcp_output(struct fc_tcp_ctx *ctx, struct tcb *t)
 		return 0;
 	}
 	data_end = t->sq_seq + t->sq_len;
+	smax = tcp_seg_max(t);
 	for (guard = 0; guard < 4096; guard++) {
 		uint32_t wnd = RTE_MIN(t->snd_wnd, t->cwnd);
 		uint32_t flight = t->snd_nxt - t->snd_una;
@@ -382,9 +396,9 @@ tcp_output(struct fc_tcp_ctx *ctx, struct tcb *t)
 		avail = data_end - t->snd_nxt;
 		if (flight >= wnd)
 			break;
-		len = RTE_MIN(RTE_MIN(avail, (uint32_t)t->mss), wnd - flight);
+		len = RTE_MIN(RTE_MIN(avail, smax), wnd - flight);
 		/* Sender SWS avoidance (RFC 9293 §3.8.6.2.1). */
-		if (len < t->mss && len < avail && len < t->max_snd_wnd / 2)
+		if (len < smax && len < avail && len < t->max_snd_wnd / 2)
 			break;
 		if (len == avail) {
 			flags |= TH_PSH;
@@ -433,7 +447,7 @@ tcp_output_force(struct fc_tcp_ctx *ctx, struct tcb *t)
 
 	if (!state_can_send(t->state) || !SEQ_LT(t->snd_nxt, data_end))
 		return;
-	len = RTE_MIN(RTE_MIN(data_end - t->snd_nxt, t->snd_wnd), (uint32_t)t->mss);
+	len = RTE_MIN(RTE_MIN(data_end - t->snd_nxt, t->snd_wnd), tcp_seg_max(t));
 	if (len == 0)
 		return;
 	if (t->snd_nxt + len == data_end) {

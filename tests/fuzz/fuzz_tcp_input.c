@@ -106,7 +106,8 @@ frame(uint32_t seq, uint32_t ack, uint8_t flags, const uint8_t *opt, unsigned ol
 	th->data_off = (uint8_t)(((20 + olen) / 4) << 4);
 	th->tcp_flags = flags;
 	th->rx_win = rte_cpu_to_be_16(1000);
-	memcpy(th + 1, opt, olen);
+	if (olen > 0)
+		memcpy(th + 1, opt, olen);
 	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
 	return m;
 }
@@ -121,8 +122,12 @@ drain(struct fc_tcp_ctx *ctx, uint32_t *last_seq)
 		for (i = 0; i < n; i++) {
 			const uint8_t *p = rte_pktmbuf_mtod(out[i], const uint8_t *);
 
-			if (last_seq != NULL && out[i]->data_len >= 54)
-				*last_seq = rte_be_to_cpu_32(*(const uint32_t *)(p + 38));
+			if (last_seq != NULL && out[i]->data_len >= 54) {
+				uint32_t v;
+
+				memcpy(&v, p + 38, sizeof(v)); /* unaligned */
+				*last_seq = rte_be_to_cpu_32(v);
+			}
 		}
 		rte_pktmbuf_free_bulk(out, n);
 	}

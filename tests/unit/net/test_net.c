@@ -252,6 +252,54 @@ test_resolve(struct rte_mempool *mp)
 	CHECK_EQ(rte_mempool_avail_count(mp), start);
 }
 
+/* A TCP frame whose payload sits in a second segment (what the ring pair delivers when the
+ * sender built a chain) is IPv4/TCP for us, not a bad datagram. */
+static void
+test_chained_frame(struct rte_mempool *mp)
+{
+	struct fc_net_ctx ctx;
+	struct fc_net_conf conf = {.mac = our_mac, .ip = OUR_IP, .prefix_len = 15, .pool = mp};
+	unsigned start = rte_mempool_avail_count(mp);
+	struct rte_mbuf *h = rte_pktmbuf_alloc(mp), *p = rte_pktmbuf_alloc(mp);
+	size_t hl = sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_tcp_hdr);
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)rte_pktmbuf_append(h, (uint16_t)hl);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+
+	fc_net_init(&ctx, &conf);
+	memset(eth, 0, hl);
+	eth->dst_addr = our_mac;
+	eth->src_addr = peer_mac;
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	ip->version_ihl = 0x45;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(hl - sizeof(*eth) + 300));
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_TCP;
+	ip->src_addr = PEER_IP;
+	ip->dst_addr = OUR_IP;
+	ip->hdr_checksum = fc_cksum_ipv4_hdr(ip);
+	memset(rte_pktmbuf_append(p, 300), 'x', 300);
+	CHECK_EQ(rte_pktmbuf_chain(h, p), 0);
+	CHECK_EQ(fc_net_input(&ctx, h, 0), FC_NET_TCP);
+	CHECK_EQ(ctx.stats.rx_bad_ip, 0);
+	rte_pktmbuf_free(h);
+
+	/* The same frame truncated: the IP length claims more than the chain holds. */
+	h = rte_pktmbuf_alloc(mp);
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(h, (uint16_t)hl);
+	memset(eth, 0, hl);
+	eth->dst_addr = our_mac;
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	ip = (struct rte_ipv4_hdr *)(eth + 1);
+	ip->version_ihl = 0x45;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(hl - sizeof(*eth) + 300));
+	ip->next_proto_id = IPPROTO_TCP;
+	ip->dst_addr = OUR_IP;
+	ip->hdr_checksum = fc_cksum_ipv4_hdr(ip);
+	CHECK_EQ(fc_net_input(&ctx, h, 0), FC_NET_CONSUMED);
+	CHECK_EQ(ctx.stats.rx_bad_ip, 1);
+	CHECK_EQ(rte_mempool_avail_count(mp), start);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -268,5 +316,6 @@ main(int argc, char **argv)
 	test_ip_parse();
 	test_arp_icmp(mp);
 	test_resolve(mp);
+	test_chained_frame(mp);
 	return fc_test_result("net");
 }

@@ -10,6 +10,8 @@
  *   seg  data segments/s end to end: one connection, the sender's MSS-sized segments go to
  *        the receiver in bursts of 32, its ACKs go back; both stacks on the one core.
  *   -b B (rx) use only burst size B.
+ *   -t   (rx) the peer negotiates timestamps (RFC 7323) and SACK: every data frame carries
+ *        TSopt, as a Linux peer's do, and every ACK echoes it.
  *
  *   rx   receive path only: prebuilt NIC-like frames (1460-byte payload, checksum marked
  *        good by "hardware") into fc_tcp_rx_bulk() with burst 1 (one ACK per segment) and
@@ -35,6 +37,7 @@ static struct rte_mempool *mp;
 static int opt_n;
 static int opt_runs = 5;
 static int opt_burst; /* rx: only this burst size (0 = both 1 and 32) */
+static int opt_ts;    /* rx: timestamps and SACK-permitted in the peer's SYN, TSopt on data */
 
 static double
 now_s(void)
@@ -240,6 +243,10 @@ rx_run(long nseg, int burst, uint64_t *acks)
 {
 	struct fc_tcp_config cb = bench_cfg(IP_B, 4);
 	static const uint8_t synopt[] = { 2, 4, 5, 0xb4, 1, 3, 3, 7 };
+	static const uint8_t synopt_ts[] = { 2, 4, 5, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0,
+		1, 3, 3, 7 };
+	uint8_t tsopt[12] = { 1, 1, 8, 10, 0, 0, 0, 2, 0, 0, 0, 0 };
+	uint32_t tsv = 2;
 	static const struct fc_tcp_ops rx_ops = { .on_data = free_data };
 	static uint8_t payload[1460];
 	struct fc_tcp_ctx *b;
@@ -255,8 +262,8 @@ rx_run(long nseg, int burst, uint64_t *acks)
 	cb.rcv_wnd = 1u << 30;
 	b = fc_tcp_ctx_create(&cb, SOCKET_ID_ANY);
 	fc_tcp_listen(b, 80, &rx_ops, &got);
-	m = seg_build(mp, IP_A, 40000, IP_B, 80, 1000, 0, RTE_TCP_SYN_FLAG, 65535, synopt,
-		sizeof(synopt), NULL, 0);
+	m = seg_build(mp, IP_A, 40000, IP_B, 80, 1000, 0, RTE_TCP_SYN_FLAG, 65535,
+		opt_ts ? synopt_ts : synopt, opt_ts ? sizeof(synopt_ts) : sizeof(synopt), NULL, 0);
 	fc_tcp_rx_bulk(b, &m, 1, 1);
 	n = fc_tcp_tx_bulk(b, out, 64);
 	seg_parse(out[0], &si);
@@ -273,9 +280,16 @@ rx_run(long nseg, int burst, uint64_t *acks)
 		/* Build outside the timed part, as a NIC would have written them. */
 		for (k = 0; k < cnt; k++) {
 			frames[k] = seg_build(mp, IP_A, 40000, IP_B, 80, seq, iss + 1,
-				RTE_TCP_ACK_FLAG, 65535, NULL, 0, payload, sizeof(payload));
+				RTE_TCP_ACK_FLAG, 65535, opt_ts ? tsopt : NULL, opt_ts ? 12 : 0,
+				payload, sizeof(payload) - (opt_ts ? 12 : 0));
 			frames[k]->ol_flags = RTE_MBUF_F_RX_L4_CKSUM_GOOD | RTE_MBUF_F_RX_IP_CKSUM_GOOD;
-			seq += sizeof(payload);
+			seq += sizeof(payload) - (opt_ts ? 12 : 0);
+			/* The peer's TSval moves on (one per frame, big-endian). */
+			tsv++;
+			tsopt[4] = (uint8_t)(tsv >> 24);
+			tsopt[5] = (uint8_t)(tsv >> 16);
+			tsopt[6] = (uint8_t)(tsv >> 8);
+			tsopt[7] = (uint8_t)tsv;
 		}
 		t = now_s();
 		for (k = 0; k < cnt; k += burst) {
@@ -332,6 +346,8 @@ main(int argc, char **argv)
 			opt_runs = atoi(argv[++i]);
 		else if (strcmp(argv[i], "-b") == 0 && i + 1 < argc)
 			opt_burst = atoi(argv[++i]);
+		else if (strcmp(argv[i], "-t") == 0)
+			opt_ts = 1;
 		else
 			mode = argv[i];
 	}

@@ -716,7 +716,7 @@ test_wscale_and_ts(void)
 	CHECK_EQ(si[0].wnd, 262144 >> 3);
 	CHECK(si[0].ts);
 	fc_tcp_conn_get_info(conn, &ci);
-	CHECK_EQ(ci.mss, 1400);
+	CHECK_EQ(ci.mss, 1400 - 12);         /* RFC 6691: TSopt is in every segment */
 	CHECK_EQ(ci.snd_wnd, 30000);         /* from the SYN-ACK, unscaled */
 	CHECK_EQ(ci.snd_wscale, 2);
 	CHECK_EQ(ci.rcv_wscale, 3);
@@ -794,6 +794,440 @@ test_rss_ports(void)
 	rss_case(mlx5_key, 3, 1, IP_A, 80);
 }
 
+/* ---- RFC 7323 timestamps and RFC 2018 SACK: exact option bytes ---- */
+
+struct raw_seg {
+	struct seg_info si;
+	unsigned iplen;        /* IPv4 total length */
+	unsigned optlen;       /* TCP option bytes */
+	uint8_t opt[40];
+};
+
+/* Like out(), keeping the raw TCP options and the IPv4 length of each frame. */
+static unsigned
+out_raw(struct raw_seg *r, unsigned max)
+{
+	struct rte_mbuf *m[64];
+	unsigned n = 0, i, k;
+
+	while ((k = fc_tcp_tx_bulk(S, m, 64)) > 0) {
+		for (i = 0; i < k; i++) {
+			uint8_t buf[128];
+			const uint8_t *p = rte_pktmbuf_read(m[i], 0,
+				RTE_MIN(m[i]->pkt_len, 14u + 20 + 60), buf);
+
+			if (n < max && p != NULL && seg_parse(m[i], &r[n].si)) {
+				unsigned doff = (p[14 + 20 + 12] >> 4) * 4u;
+
+				r[n].iplen = (unsigned)(p[14 + 2] << 8 | p[14 + 3]);
+				r[n].optlen = doff - 20;
+				memcpy(r[n].opt, p + 14 + 20 + 20, r[n].optlen);
+				n++;
+			}
+			rte_pktmbuf_free(m[i]);
+		}
+	}
+	return n;
+}
+
+static void
+put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+/* NOP NOP TS(val, ecr) at @p; returns 12. */
+static unsigned
+exp_ts(uint8_t *p, uint32_t val, uint32_t ecr)
+{
+	p[0] = 1;
+	p[1] = 1;
+	p[2] = 8;
+	p[3] = 10;
+	put_be32(p + 4, val);
+	put_be32(p + 8, ecr);
+	return 12;
+}
+
+/* NOP NOP SACK with @n (left, right) pairs from @b; returns its length. */
+static unsigned
+exp_sack(uint8_t *p, const uint32_t *b, unsigned n)
+{
+	unsigned i;
+
+	p[0] = 1;
+	p[1] = 1;
+	p[2] = 5;
+	p[3] = (uint8_t)(2 + 8 * n);
+	for (i = 0; i < 2 * n; i++)
+		put_be32(p + 4 + 4 * i, b[i]);
+	return 4 + 8 * n;
+}
+
+static bool
+opts_eq(const struct raw_seg *r, const uint8_t *want, unsigned len)
+{
+	return r->optlen == len && memcmp(r->opt, want, len) == 0;
+}
+
+static uint8_t pattern[8192];
+
+/* Peer data at @seq (payload pattern[seq - 1001...]) with TSopt (@tsval, ecr 1) or none. */
+static void
+in_data_ts(uint32_t seq, uint32_t ack, unsigned len, bool ts, uint32_t tsval)
+{
+	uint8_t o[12];
+	struct rte_mbuf *m;
+
+	exp_ts(o, tsval, 1);
+	m = seg_build(mp, IP_A, RPORT, IP_B, LPORT, seq, ack, RTE_TCP_ACK_FLAG, 64,
+		ts ? o : NULL, ts ? 12 : 0, pattern + (seq - 1001), len);
+	fc_tcp_rx_bulk(S, &m, 1, now);
+}
+
+static void
+test_ts_active_exact(void)
+{
+	unsigned avail0 = rte_mempool_avail_count(mp);
+	struct fc_tcp_config c = wire_default_cfg(mp, IP_B);
+	/* Linux's layout: MSS, SACK-permitted + TS (no padding), NOP + WS. TSval in ms. */
+	static const uint8_t syn_o[] = { 2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 5, 0, 0, 0, 0,
+		1, 3, 3, 0 };
+	static const uint8_t synack_o[] = { 2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0x03, 0x09,
+		0, 0, 0, 5, 1, 3, 3, 2 };
+	uint8_t want[40], d[3000];
+	struct raw_seg r[8];
+	struct app ca = {0};
+	struct fc_tcp_conn *conn;
+	struct fc_tcp_conn_info ci;
+	struct rte_mbuf *m;
+	uint16_t lp;
+	uint32_t iss, b[2];
+	unsigned i, n;
+
+	for (i = 0; i < sizeof(d); i++)
+		d[i] = (uint8_t)i;
+	start(&c);                           /* defaults: timestamps and SACK on */
+	now = 5 * MS;
+	conn = fc_tcp_connect(S, IP_A, RPORT, &app_ops, &ca, now);
+	CHECK_EQ(out_raw(r, 8), 1);
+	CHECK(opts_eq(&r[0], syn_o, sizeof(syn_o)));
+	CHECK_EQ(r[0].iplen, 60);
+	iss = r[0].si.seq;
+	lp = r[0].si.sport;
+	now = 7 * MS;
+	m = seg_build(mp, IP_A, RPORT, IP_B, lp, 5000, iss + 1,
+		RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, 30000, synack_o, sizeof(synack_o), NULL, 0);
+	fc_tcp_rx_bulk(S, &m, 1, now);
+	CHECK_EQ(ca.connected, 1);
+	CHECK_EQ(out_raw(r, 8), 1);
+	CHECK_EQ(r[0].si.ack, 5001);
+	CHECK_EQ(r[0].si.flags, RTE_TCP_ACK_FLAG);
+	CHECK(opts_eq(&r[0], want, exp_ts(want, 7, 777)));
+	CHECK_EQ(r[0].iplen, 52);
+	fc_tcp_conn_get_info(conn, &ci);
+	CHECK_EQ(ci.mss, 1448);              /* RFC 6691: 1460 - 12 */
+	CHECK_EQ(ci.srtt_ns, 2 * MS);        /* SYN timed in us */
+	CHECK_EQ(ci.snd_wscale, 2);
+
+	/* Full segments fill the 1500-byte MTU exactly, options included. */
+	tick(10 * MS);                       /* sends use the time of the last call */
+	CHECK_EQ(fc_tcp_send_copy(conn, d, sizeof(d)), (int)sizeof(d));
+	n = out_raw(r, 8);
+	CHECK_EQ(n, 3);
+	CHECK_EQ(r[0].si.len, 1448);
+	CHECK_EQ(r[0].iplen, 1500);
+	CHECK_EQ(r[1].si.len, 1448);
+	CHECK_EQ(r[1].iplen, 1500);
+	CHECK_EQ(r[2].si.len, 104);
+	CHECK_EQ(r[2].iplen, 20 + 32 + 104);
+	for (i = 0; i < n; i++)
+		CHECK(opts_eq(&r[i], want, exp_ts(want, 10, 777)));
+
+	/* RTO at 10 + 10 ms (the floor); back-off to 20 ms. */
+	tick(20 * MS);
+	CHECK_EQ(out_raw(r, 8), 1);
+	CHECK_EQ(r[0].si.seq, iss + 1);
+	CHECK(opts_eq(&r[0], want, exp_ts(want, 20, 777)));
+	fc_tcp_conn_get_info(conn, &ci);
+	CHECK_EQ(ci.rto_ns, 20 * MS);
+	/* The ACK echoes the retransmission's TSval: Karn forbids a seq-timed sample, TSecr
+	 * gives 3 ms (RFC 7323 §4.1): SRTT 2000 - 250 + 375 us, RTTVAR 1000 - 250 + 250 us,
+	 * RTO 2125 + 4000 us up to the 10 ms floor; the back-off is gone. */
+	now = 23 * MS;
+	exp_ts(want, 780, 20);
+	m = seg_build(mp, IP_A, RPORT, IP_B, lp, 5001, iss + 1 + 3000, RTE_TCP_ACK_FLAG, 30000,
+		want, 12, NULL, 0);
+	fc_tcp_rx_bulk(S, &m, 1, now);
+	fc_tcp_conn_get_info(conn, &ci);
+	CHECK_EQ(ci.snd_una, iss + 1 + 3000);
+	CHECK_EQ(ci.srtt_ns, 2125 * US);
+	CHECK_EQ(ci.rttvar_ns, 1000 * US);
+	CHECK_EQ(ci.rto_ns, 10 * MS);
+	CHECK_EQ(out_raw(r, 8), 0);
+
+	/* TS.Recent (RFC 7323 §4.3): from in-order segments only, never backwards. */
+	now = 24 * MS;
+	exp_ts(want, 790, 20);
+	m = seg_build(mp, IP_A, RPORT, IP_B, lp, 5001, iss + 3001, RTE_TCP_ACK_FLAG, 30000,
+		want, 12, "abcde", 5);
+	fc_tcp_rx_bulk(S, &m, 1, now);
+	CHECK_EQ(out_raw(r, 8), 1);
+	CHECK_EQ(r[0].si.ack, 5006);
+	CHECK(opts_eq(&r[0], want, exp_ts(want, 24, 790)));
+	exp_ts(want, 800, 20);               /* out of order: echo stays 790, SACK reports it */
+	m = seg_build(mp, IP_A, RPORT, IP_B, lp, 5011, iss + 3001, RTE_TCP_ACK_FLAG, 30000,
+		want, 12, "klmno", 5);
+	fc_tcp_rx_bulk(S, &m, 1, now);
+	CHECK_EQ(out_raw(r, 8), 1);
+	CHECK_EQ(r[0].si.ack, 5006);
+	b[0] = 5011;
+	b[1] = 5016;
+	n = exp_ts(want, 24, 790);
+	n += exp_sack(want + n, b, 1);
+	CHECK(opts_eq(&r[0], want, n));
+	CHECK_EQ(n, 24);
+	exp_ts(want, 700, 20);               /* an older TSval fills the hole: no regression */
+	m = seg_build(mp, IP_A, RPORT, IP_B, lp, 5006, iss + 3001, RTE_TCP_ACK_FLAG, 30000,
+		want, 12, "fghij", 5);
+	fc_tcp_rx_bulk(S, &m, 1, now);
+	CHECK_EQ(out_raw(r, 8), 1);
+	CHECK_EQ(r[0].si.ack, 5016);
+	CHECK(opts_eq(&r[0], want, exp_ts(want, 24, 790)));
+	CHECK_EQ(ca.rx_len, 15);
+	CHECK(memcmp(ca.rx, "abcdefghijklmno", 15) == 0);
+	fc_tcp_abort(conn);
+	app_reset(&ca);
+	stop(avail0);
+}
+
+/* Passive open with the peer's SYN options @o; checks our SYN-ACK options against @synack
+ * and returns our ISS. Peer ISN 1000, window 64 << 7, clock at 1 ms. */
+static uint32_t
+handshake_opts(const uint8_t *o, unsigned olen, const uint8_t *synack, unsigned slen,
+	bool ts)
+{
+	struct raw_seg r[4];
+	uint8_t a[12];
+	uint32_t iss;
+	struct rte_mbuf *m;
+
+	now = 1 * MS;
+	in_opts(1000, 0, RTE_TCP_SYN_FLAG, 8192, o, olen);
+	CHECK_EQ(out_raw(r, 4), 1);
+	CHECK_EQ(r[0].si.flags, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG);
+	CHECK(opts_eq(&r[0], synack, slen));
+	iss = r[0].si.seq;
+	exp_ts(a, 101, 1);
+	m = seg_build(mp, IP_A, RPORT, IP_B, LPORT, 1001, iss + 1, RTE_TCP_ACK_FLAG, 64,
+		ts ? a : NULL, ts ? 12 : 0, NULL, 0);
+	fc_tcp_rx_bulk(S, &m, 1, now);
+	CHECK_EQ(A.connected, 1);
+	CHECK_EQ(out_raw(r, 4), 0);
+	return iss;
+}
+
+/* One out-of-order arrival and the exact options of the ACK it triggers. */
+static void
+sack_step(uint32_t iss, uint32_t seq, unsigned len, bool ts, uint32_t ack,
+	const uint32_t *blocks, unsigned nb)
+{
+	struct raw_seg r[4];
+	uint8_t want[40];
+	unsigned n = 0;
+
+	in_data_ts(seq, iss + 1, len, ts, 102);
+	CHECK_EQ(out_raw(r, 4), 1);
+	CHECK_EQ(r[0].si.ack, ack);
+	CHECK_EQ(r[0].si.len, 0);
+	if (ts)
+		n = exp_ts(want, (uint32_t)(now / MS), 101);
+	if (nb > 0)
+		n += exp_sack(want + n, blocks, nb);
+	CHECK(opts_eq(&r[0], want, n));
+	CHECK_EQ(r[0].iplen, 40 + n);
+}
+
+static void
+test_sack_blocks(void)
+{
+	unsigned avail0 = rte_mempool_avail_count(mp);
+	static const uint8_t syn_ts[] = { 2, 4, 0x03, 0xe8, 4, 2, 8, 10, 0, 0, 0, 100, 0, 0, 0, 0,
+		1, 3, 3, 7 };
+	static const uint8_t synack_ts[] = { 2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0,
+		100, 1, 3, 3, 0 };
+	static const uint8_t syn_nots[] = { 2, 4, 0x03, 0xe8, 1, 1, 4, 2, 1, 3, 3, 7 };
+	static const uint8_t synack_nots[] = { 2, 4, 0x05, 0xb4, 1, 1, 4, 2, 1, 3, 3, 0 };
+	static const uint8_t synack_nosack[] = { 2, 4, 0x05, 0xb4, 1, 3, 3, 0 };
+	struct fc_tcp_config c = wire_default_cfg(mp, IP_B);
+	struct fc_tcp_conn_info ci;
+	struct raw_seg r[8];
+	uint8_t want[40];
+	uint32_t iss;
+	unsigned i, n;
+
+	for (i = 0; i < sizeof(pattern); i++)
+		pattern[i] = (uint8_t)(i * 7 + 3);
+
+	/* With timestamps: 3 blocks fit (12 + 4 + 24 = 40 bytes). */
+	start(NULL);
+	iss = handshake_opts(syn_ts, sizeof(syn_ts), synack_ts, sizeof(synack_ts), true);
+	now = 2 * MS;
+	{
+		const uint32_t b1[] = { 1201, 1301 };
+		const uint32_t b2[] = { 1401, 1501, 1201, 1301 };
+		const uint32_t b3[] = { 1201, 1501 };                 /* 1301 joins them */
+		const uint32_t b4[] = { 1601, 1701, 1201, 1501 };
+		const uint32_t b5[] = { 1801, 1901, 1601, 1701, 1201, 1501 };
+		const uint32_t b6[] = { 2001, 2101, 1801, 1901, 1601, 1701 }; /* newest 3 of 4 */
+		const uint32_t b7[] = { 1201, 1501, 2001, 2101, 1801, 1901 }; /* duplicate: first */
+
+		sack_step(iss, 1201, 100, true, 1001, b1, 1);
+		sack_step(iss, 1401, 100, true, 1001, b2, 2);
+		sack_step(iss, 1301, 100, true, 1001, b3, 1);
+		sack_step(iss, 1601, 100, true, 1001, b4, 2);
+		sack_step(iss, 1801, 100, true, 1001, b5, 3);
+		sack_step(iss, 2001, 100, true, 1001, b6, 3);
+		sack_step(iss, 1251, 50, true, 1001, b7, 3);
+	}
+	CHECK_EQ(A.rx_len, 0);
+	CHECK_EQ(fc_tcp_counters(S)->dup_segs, 1);
+	fc_tcp_conn_get_info(A.conn, &ci);
+	CHECK_EQ(ci.ooo_segs, 6);
+	CHECK_EQ(ci.mss, 1000 - 12);
+	/* The hole at 1001 fills: ACK 1501, the rest newest first, TSecr from that segment. */
+	now = 3 * MS;
+	in_data_ts(1001, iss + 1, 200, true, 110);
+	CHECK_EQ(out_raw(r, 4), 1);
+	CHECK_EQ(r[0].si.ack, 1501);
+	{
+		const uint32_t b[] = { 2001, 2101, 1801, 1901, 1601, 1701 };
+
+		n = exp_ts(want, 3, 110);
+		n += exp_sack(want + n, b, 3);
+		CHECK(opts_eq(&r[0], want, n));
+	}
+	CHECK_EQ(A.rx_len, 500);
+	CHECK(memcmp(A.rx, pattern, 500) == 0);
+	/* Our data beside 3 blocks: 988 - 28 = 960 bytes each, frames of MSS + 40 at most. */
+	CHECK_EQ(fc_tcp_send_copy(A.conn, pattern, 3000), 3000);
+	n = out_raw(r, 8);
+	CHECK_EQ(n, 4);
+	for (i = 0; i < n; i++) {
+		CHECK_EQ(r[i].si.len, i < 3 ? 960u : 120u);
+		CHECK_EQ(r[i].optlen, 40);
+		CHECK_EQ(r[i].si.ack, 1501);
+		CHECK(r[i].iplen <= 1040);
+	}
+	CHECK_EQ(r[0].iplen, 1040);
+	/* Everything arrives: no more blocks. */
+	in_data_ts(1501, iss + 1, 500, true, 111);
+	in_data_ts(1701, iss + 1, 100, true, 112);
+	in_data_ts(1901, iss + 1, 100, true, 113);
+	out_raw(r, 8);
+	in_data_ts(2101, iss + 1, 10, true, 114);
+	CHECK_EQ(out_raw(r, 8), 1);
+	CHECK_EQ(r[0].si.ack, 2111);
+	CHECK(opts_eq(&r[0], want, exp_ts(want, 3, 114)));
+	CHECK_EQ(A.rx_len, 1110);
+	CHECK(memcmp(A.rx, pattern, 1110) == 0);
+	stop(avail0);
+
+	/* Without timestamps: 4 blocks (4 + 32 bytes), newest first. */
+	avail0 = rte_mempool_avail_count(mp);
+	start(NULL);
+	iss = handshake_opts(syn_nots, sizeof(syn_nots), synack_nots, sizeof(synack_nots), false);
+	now = 2 * MS;
+	{
+		const uint32_t b1[] = { 1101, 1201 };
+		const uint32_t b2[] = { 1301, 1401, 1101, 1201 };
+		const uint32_t b3[] = { 1501, 1601, 1301, 1401, 1101, 1201 };
+		const uint32_t b4[] = { 1701, 1801, 1501, 1601, 1301, 1401, 1101, 1201 };
+		const uint32_t b5[] = { 1901, 2001, 1701, 1801, 1501, 1601, 1301, 1401 };
+
+		sack_step(iss, 1101, 100, false, 1001, b1, 1);
+		sack_step(iss, 1301, 100, false, 1001, b2, 2);
+		sack_step(iss, 1501, 100, false, 1001, b3, 3);
+		sack_step(iss, 1701, 100, false, 1001, b4, 4);
+		sack_step(iss, 1901, 100, false, 1001, b5, 4);
+	}
+	fc_tcp_conn_get_info(A.conn, &ci);
+	CHECK_EQ(ci.mss, 1000);
+	CHECK_EQ(ci.ooo_segs, 5);
+	stop(avail0);
+
+	/* Both off here: the peer's offers are declined, ACKs carry no options. */
+	avail0 = rte_mempool_avail_count(mp);
+	c.sack = -1;
+	c.timestamps = -1;
+	start(&c);
+	iss = handshake_opts(syn_ts, sizeof(syn_ts), synack_nosack, sizeof(synack_nosack), false);
+	now = 2 * MS;
+	sack_step(iss, 1201, 100, false, 1001, NULL, 0);
+	fc_tcp_conn_get_info(A.conn, &ci);
+	CHECK_EQ(ci.mss, 1000);
+	stop(avail0);
+}
+
+/* Peer ACK with one SACK block (NOP NOP SACK 10) or none when @l == @r. */
+static void
+in_sack_ack(uint32_t ack, uint16_t wnd, uint32_t l, uint32_t r)
+{
+	uint8_t o[12];
+	unsigned n = 0;
+
+	if (l != r) {
+		const uint32_t b[] = { l, r };
+
+		n = exp_sack(o, b, 1);
+	}
+	in_opts(1001, ack, RTE_TCP_ACK_FLAG, wnd, o, n);
+}
+
+/* With SACK, duplicate ACKs count when they SACK data above the cumulative ACK (RFC 6675
+ * §2), whatever their window; D-SACK-only ones (RFC 2883) and block-less ones do not. */
+static void
+test_sack_dupacks(void)
+{
+	unsigned avail0 = rte_mempool_avail_count(mp);
+	static const uint8_t syn_nots[] = { 2, 4, 0x03, 0xe8, 1, 1, 4, 2, 1, 3, 3, 7 };
+	static const uint8_t synack_nots[] = { 2, 4, 0x05, 0xb4, 1, 1, 4, 2, 1, 3, 3, 0 };
+	const struct fc_tcp_counters *k;
+	struct seg_info si[8];
+	uint32_t iss, d;
+	int i;
+
+	for (i = 0; i < (int)sizeof(pattern); i++)
+		pattern[i] = (uint8_t)i;
+	start(NULL);
+	k = fc_tcp_counters(S);
+	iss = handshake_opts(syn_nots, sizeof(syn_nots), synack_nots, sizeof(synack_nots), false);
+	d = iss + 1;
+	CHECK_EQ(fc_tcp_send_copy(A.conn, pattern, 4000), 4000);
+	CHECK_EQ(out(si, 8), 4);
+	CHECK_EQ(si[3].seq, d + 3000);
+	in_sack_ack(d + 1000, 64, 0, 0);             /* first segment acked */
+	CHECK_EQ(out(si, 8), 0);
+	for (i = 0; i < 3; i++)                      /* D-SACK of a duplicate below the ACK */
+		in_sack_ack(d + 1000, 64, d, d + 1000);
+	for (i = 0; i < 3; i++)                      /* no block at all */
+		in_sack_ack(d + 1000, 64, 0, 0);
+	CHECK_EQ(out(si, 8), 0);
+	CHECK_EQ(k->dupacks, 0);
+	CHECK_EQ(k->fast_retransmits, 0);
+	for (i = 0; i < 3; i++)                      /* real SACKs, growing window */
+		in_sack_ack(d + 1000, (uint16_t)(64 + i), d + 2000, d + 2000 + 1000u * (i + 1) / 3);
+	CHECK_EQ(k->dupacks, 3);
+	CHECK_EQ(k->fast_retransmits, 1);
+	CHECK_EQ(out(si, 8), 1);
+	CHECK_EQ(si[0].seq, d + 1000);
+	CHECK_EQ(si[0].len, 1000);
+	stop(avail0);
+}
+
 static void
 test_sizes(void)
 {
@@ -838,6 +1272,9 @@ main(int argc, char **argv)
 	test_syn_flood_bounded();
 	test_syn_retries();
 	test_wscale_and_ts();
+	test_ts_active_exact();
+	test_sack_blocks();
+	test_sack_dupacks();
 	test_rss_ports();
 	test_sizes();
 	return fc_test_result("test_tcp_seg");

@@ -115,10 +115,14 @@ one_run(uint64_t seed)
 	b.delayed_ack = rnd() % 3 == 0;
 	a.delack_ns = b.delack_ns = 2 * MS;
 	a.tx_cksum_offload = b.tx_cksum_offload = rnd() % 2;
-	a.timestamps = b.timestamps = rnd() % 2;
+	a.timestamps = b.timestamps = rnd() % 2 ? 1 : -1;
 	a.rto_min_ns = b.rto_min_ns = (1 + rnd() % 20) * MS;
 	a.data_retries = b.data_retries = 30;
 	a.ooo_max_segs = b.ooo_max_segs = 4 + rnd() % 60;
+	/* Either side may refuse SACK or timestamps (then neither uses them). */
+	a.sack = rnd() % 2 ? 1 : -1;
+	b.sack = rnd() % 4 ? 1 : -1;
+	b.timestamps = rnd() % 4 ? a.timestamps : -1;
 	wire_init(&w, mp, seed + 1);
 	w.ctx[0] = fc_tcp_ctx_create(&a, SOCKET_ID_ANY);
 	w.ctx[1] = fc_tcp_ctx_create(&b, SOCKET_ID_ANY);
