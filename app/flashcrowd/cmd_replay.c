@@ -743,48 +743,26 @@ load_capture(struct replay_state *st)
 	return FC_EXIT_OK;
 }
 
-/* Poll a net context on queue 0 of the client port until the next hop answers ARP. */
+/* ARP the next hop towards the target; one clear line when nothing answers. */
 static int
 resolve_next_hop(struct replay_state *st)
 {
+	uint32_t target = rte_cpu_to_be_32(st->rp.target_ip);
+	int rc = fc_pair_resolve(&st->pair, target, ARP_WAIT_NS, false, &st->peer_mac);
 	struct fc_net_ctx net;
-	struct rte_mbuf *pkts[FC_BURST];
-	uint16_t pid = st->pair.client_port;
-	uint64_t start = fc_now_ns(), now = start;
 	char ip[16];
-	int rc = -EAGAIN;
 
+	if (rc == 0)
+		return 0;
 	fc_net_init(&net, &st->netconf);
-	while (now - start < ARP_WAIT_NS && !fc_stop_requested) {
-		uint16_t n = rte_eth_rx_burst(pid, 0, pkts, FC_BURST);
-
-		for (uint16_t i = 0; i < n; i++)
-			if (fc_net_input(&net, pkts[i], now) != FC_NET_CONSUMED)
-				rte_pktmbuf_free(pkts[i]);
-		rc = fc_net_resolve(&net, rte_cpu_to_be_32(st->rp.target_ip), now, &st->peer_mac);
-		n = fc_net_tx_bulk(&net, pkts, FC_BURST);
-		uint16_t sent = rte_eth_tx_burst(pid, 0, pkts, n);
-
-		if (sent < n)
-			rte_pktmbuf_free_bulk(pkts + sent, n - sent);
-		if (rc != -EAGAIN)
-			break;
-		now = fc_now_ns();
-	}
-	fc_net_flush(&net);
-	if (rc != 0) {
-		uint32_t hop = fc_net_next_hop(&net, rte_cpu_to_be_32(st->rp.target_ip));
-
-		if (rc == -ENETUNREACH)
-			fprintf(stderr, "error: cannot reach %s: it is off-link and no --gateway was "
-				"given\n", st->sc.target.host);
-		else
-			fprintf(stderr, "error: cannot reach %s: no ARP reply from the next hop %s "
-				"(3 requests, 1 s apart); check the link, the VLAN or --local-ip\n",
-				st->sc.target.host, fc_ip_str(hop, ip));
-		return -1;
-	}
-	return 0;
+	if (rc == -ENETUNREACH)
+		fprintf(stderr, "error: cannot reach %s: it is off-link and no --gateway was given\n",
+			st->sc.target.host);
+	else
+		fprintf(stderr, "error: cannot reach %s: no ARP reply from the next hop %s "
+			"(3 requests, 1 s apart); check the link, the VLAN or --local-ip\n",
+			st->sc.target.host, fc_ip_str(fc_net_next_hop(&net, target), ip));
+	return -1;
 }
 
 static void
@@ -1217,35 +1195,6 @@ raw_rewrite(struct raw_state *r, uint8_t *f, uint32_t len, bool cut, const struc
 	}
 }
 
-/* ARP-resolve @p ip (network order) on queue 0. */
-static int
-raw_resolve(struct fc_pair *pair, const struct fc_net_conf *nc, uint32_t ip, struct rte_ether_addr *mac)
-{
-	struct fc_net_ctx net;
-	struct rte_mbuf *pkts[FC_BURST];
-	uint64_t start = fc_now_ns(), now = start;
-	int rc = -EAGAIN;
-
-	fc_net_init(&net, nc);
-	while (now - start < ARP_WAIT_NS && !fc_stop_requested) {
-		uint16_t n = rte_eth_rx_burst(pair->client_port, 0, pkts, FC_BURST);
-
-		for (uint16_t i = 0; i < n; i++)
-			if (fc_net_input(&net, pkts[i], now) != FC_NET_CONSUMED)
-				rte_pktmbuf_free(pkts[i]);
-		rc = fc_net_resolve(&net, ip, now, mac);
-		n = fc_net_tx_bulk(&net, pkts, FC_BURST);
-		uint16_t sent = rte_eth_tx_burst(pair->client_port, 0, pkts, n);
-
-		if (sent < n)
-			rte_pktmbuf_free_bulk(pkts + sent, n - sent);
-		if (rc != -EAGAIN)
-			break;
-		now = fc_now_ns();
-	}
-	fc_net_flush(&net);
-	return rc;
-}
 
 static int
 raw_parse(int *argc, char **argv, struct raw_state *r, struct raw_port_opts *po,
@@ -1450,7 +1399,7 @@ replay_raw(int argc, char **argv)
 	if (!r.have_dst) {
 		char ip[16];
 
-		if (raw_resolve(&pair, &nc, r.next_hop, &r.dst) != 0) {
+		if (fc_pair_resolve(&pair, r.next_hop, ARP_WAIT_NS, false, &r.dst) != 0) {
 			fprintf(stderr, "error: --next-hop: no ARP reply from %s\n", fc_ip_str(r.next_hop, ip));
 			code = FC_EXIT_RUNTIME;
 			goto out_pair;

@@ -36,36 +36,6 @@ usage(FILE *f)
 	fc_serve_usage(f);
 }
 
-/* Wait (as long as we run) for the peer to answer ARP, on queue 0 from the main lcore. */
-static int
-resolve_peer(const struct fc_pair *pair, uint32_t peer_ip, uint64_t deadline,
-	     struct rte_ether_addr *mac)
-{
-	struct fc_net_conf nc;
-	struct fc_net_ctx net;
-	struct rte_mbuf *pkts[FC_BURST];
-	uint64_t now = fc_now_ns();
-	int rc;
-
-	fc_pair_net_conf(pair, &nc);
-	nc.arp_retry_ns = 1000000000ull;
-	nc.arp_max_tries = UINT32_MAX;
-	fc_net_init(&net, &nc);
-	while ((rc = fc_net_resolve(&net, peer_ip, now, mac)) == -EAGAIN && !fc_stop_requested &&
-	       now < deadline) {
-		uint16_t n = rte_eth_rx_burst(pair->client_port, 0, pkts, FC_BURST);
-
-		for (uint16_t i = 0; i < n; i++)
-			if (fc_net_input(&net, pkts[i], now) != FC_NET_CONSUMED)
-				rte_pktmbuf_free(pkts[i]);
-		n = fc_net_tx_bulk(&net, pkts, FC_BURST);
-		uint16_t s = rte_eth_tx_burst(pair->client_port, 0, pkts, n);
-		rte_pktmbuf_free_bulk(pkts + s, n - s);
-		now = fc_now_ns();
-	}
-	fc_net_flush(&net);
-	return rc;
-}
 
 int
 fc_cmd_serve(int argc, char **argv)
@@ -138,7 +108,8 @@ fc_cmd_serve(int argc, char **argv)
 
 	struct rte_ether_addr peer_mac;
 	uint64_t start = fc_now_ns();
-	rc = resolve_peer(&pair, peer_ip, duration ? start + duration : UINT64_MAX, &peer_mac);
+	/* A server waits for its client as long as it runs (or for -d). */
+	rc = fc_pair_resolve(&pair, peer_ip, duration, true, &peer_mac);
 	if (rc != 0) {
 		fprintf(stderr, "error: cannot resolve the peer %s: %s\n", peer,
 			fc_stop_requested ? "stopped before it answered ARP" : "no ARP reply");

@@ -265,6 +265,44 @@ fc_pair_net_conf(const struct fc_pair *p, struct fc_net_conf *c)
 }
 
 int
+fc_pair_resolve(const struct fc_pair *p, uint32_t ip, uint64_t wait_ns, bool patient,
+		struct rte_ether_addr *mac)
+{
+	struct fc_net_conf nc;
+	struct fc_net_ctx net;
+	struct rte_mbuf *pkts[FC_BURST];
+	uint64_t start = fc_now_ns(), now = start;
+	int rc = -EAGAIN;
+
+	fc_pair_net_conf(p, &nc);
+	if (patient) {
+		nc.arp_retry_ns = 1000000000ull;
+		nc.arp_max_tries = UINT32_MAX;
+	}
+	fc_net_init(&net, &nc);
+	while (!fc_stop_requested && (wait_ns == 0 || now - start < wait_ns)) {
+		for (uint16_t q = 0; q < p->nb_clients; q++) {
+			uint16_t n = rte_eth_rx_burst(p->client_port, q, pkts, FC_BURST);
+
+			for (uint16_t i = 0; i < n; i++)
+				if (fc_net_input(&net, pkts[i], now) != FC_NET_CONSUMED)
+					rte_pktmbuf_free(pkts[i]);
+		}
+		rc = fc_net_resolve(&net, ip, now, mac);
+		uint16_t n = fc_net_tx_bulk(&net, pkts, FC_BURST);
+		uint16_t sent = rte_eth_tx_burst(p->client_port, 0, pkts, n);
+
+		if (sent < n)
+			rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+		if (rc != -EAGAIN)
+			break;
+		now = fc_now_ns();
+	}
+	fc_net_flush(&net);
+	return rc == -EAGAIN ? -EINTR : rc;
+}
+
+int
 fc_pair_rss_conf(const struct fc_pair *p, struct fc_pair_rss *rss, struct fc_tcp_config *tc)
 {
 	struct rte_eth_rss_conf rc = {.rss_key = rss->key, .rss_key_len = sizeof(rss->key)};

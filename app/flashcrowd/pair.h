@@ -56,6 +56,23 @@ int fc_pair_up(struct fc_pair *p, const struct fc_pair_opts *o);
 /** Net configuration of the client side. */
 void fc_pair_net_conf(const struct fc_pair *p, struct fc_net_conf *c);
 
+/**
+ * ARP-resolve @p ip (network order; the gateway when off-link) from the main lcore before
+ * the workers start: requests go out on queue 0, replies are read from every queue (with
+ * several queues a NIC's RSS or af_packet's fanout may deliver them to any of them).
+ *
+ * @param p         port (client side)
+ * @param ip        address to resolve
+ * @param wait_ns   give up after this long (0: only a signal stops it)
+ * @param patient   keep asking once a second instead of giving up after 3 requests (a
+ *                  server waiting for its client)
+ * @param mac       the answer
+ * @return 0; -ETIMEDOUT (no reply: 3 requests 1 s apart), -ENETUNREACH (off-link, no
+ *         gateway), -EINTR (stopped by a signal or by wait_ns before an answer)
+ */
+int fc_pair_resolve(const struct fc_pair *p, uint32_t ip, uint64_t wait_ns, bool patient,
+		    struct rte_ether_addr *mac);
+
 /** RSS state of a multi-queue port, for lib/tcp's RSS-aware source-port choice. */
 struct fc_pair_rss {
 	uint8_t key[52];                /**< Toeplitz key as the port uses it */
