@@ -367,8 +367,14 @@ fc_cmd_run(int argc, char **argv)
 	rp->imp_tx = st->impair.tx_set ? &st->impair.tx : NULL;
 	/* TIME_WAIT holds slots: in close mode give each worker room for a second of them. */
 	rp->tcp.max_conns = rp->max_conns_per_worker * 2 + 64;
-	if (rp->close_mode)
+	if (rp->close_mode) {
 		rp->tcp.max_conns += 65536;
+		/* One request per connection: we close first, so each source port sits in our
+		 * TIME_WAIT. With 55,536 ports and the default 1 s that caps the rate at 55.5k
+		 * connections/s (measured: exactly 55,536 CPS). 100 ms lifts the cap tenfold; the
+		 * peers here are on one link, where 2*MSL of minutes protects nothing. */
+		rp->tcp.time_wait_ns = 100000000ull;
+	}
 	rp->tcp.rto_min_ns = 10000000ull;
 	rp->tcp.rto_init_ns = 200000000ull;
 
