@@ -38,6 +38,7 @@
 #include "fc_scenario.h"
 #include "impair_opts.h"
 #include "pair.h"
+#include "run_common.h"
 #include "replay.h"
 
 #define ARP_WAIT_NS 4000000000ull
@@ -741,64 +742,6 @@ load_capture(struct replay_state *st)
 	if (st->pipelined == NULL)
 		return FC_EXIT_RUNTIME;
 	return FC_EXIT_OK;
-}
-
-/* ARP the next hop towards the target; one clear line when nothing answers. */
-static int
-resolve_next_hop(struct replay_state *st)
-{
-	uint32_t target = rte_cpu_to_be_32(st->rp.target_ip);
-	int rc = fc_pair_resolve(&st->pair, target, ARP_WAIT_NS, false, &st->peer_mac);
-	struct fc_net_ctx net;
-	char ip[16];
-
-	if (rc == 0)
-		return 0;
-	fc_net_init(&net, &st->netconf);
-	if (rc == -ENETUNREACH)
-		fprintf(stderr, "error: cannot reach %s: it is off-link and no --gateway was given\n",
-			st->sc.target.host);
-	else
-		fprintf(stderr, "error: cannot reach %s: no ARP reply from the next hop %s "
-			"(3 requests, 1 s apart); check the link, the VLAN or --local-ip\n",
-			st->sc.target.host, fc_ip_str(fc_net_next_hop(&net, target), ip));
-	return -1;
-}
-
-static void
-sum_tcp(struct replay_state *st, struct fc_report *r)
-{
-	uint64_t connects = 0, retrans = 0, rst_rx = 0, rst_tx = 0, cks = 0, ooo = 0, dupack = 0;
-
-	for (unsigned i = 0; i < st->rp.nb_workers; i++) {
-		const struct fc_tcp_counters *t = fc_tcp_counters(st->workers[i].tcp);
-
-		connects += t->connected;
-		retrans += t->retransmits;
-		rst_rx += t->rst_rx;
-		rst_tx += t->rst_tx;
-		cks += t->cksum_errors;
-		ooo += t->ooo_segs;
-		dupack += t->dupacks;
-	}
-	fc_report_set_counter(r, "connects", connects);
-	fc_report_set_counter(r, "retransmits", retrans);
-	fc_report_set_counter(r, "resets_rx", rst_rx);
-	fc_report_set_counter(r, "resets_tx", rst_tx);
-	fc_report_set_counter(r, "cksum_errors", cks);
-	fc_report_set_counter(r, "ooo_segments", ooo);
-	fc_report_set_counter(r, "dupacks", dupack);
-
-	uint64_t refused = 0, alloc_fail = 0;
-
-	for (unsigned i = 0; i < st->rp.nb_workers; i++) {
-		refused += st->workers[i].io.tx_refused;
-		alloc_fail += fc_tcp_counters(st->workers[i].tcp)->mbuf_alloc_fails +
-			      st->workers[i].net.stats.alloc_fail;
-	}
-	/* As `run`: frames the port did not take, mbufs the pool could not give. */
-	fc_report_set_counter(r, "tx_refused", refused);
-	fc_report_set_counter(r, "mbuf_alloc_fails", alloc_fail);
 }
 
 struct replay_totals {
@@ -1620,7 +1563,8 @@ fc_cmd_replay(int argc, char **argv)
 	       st->plan->num_conns, st->plan->num_reqs, st->plan->duration_ns / 1e9, st->o.loops,
 	       st->pair.embedded ? ", embedded server" : "");
 	fflush(stdout);
-	if (resolve_next_hop(st) != 0) {
+	if (fc_run_resolve_target(&st->pair, st->rp.target_ip, st->sc.target.host,
+				  &st->peer_mac) != 0) {
 		exit_code = FC_EXIT_RUNTIME;
 		goto out_pair;
 	}
@@ -1682,7 +1626,7 @@ fc_cmd_replay(int argc, char **argv)
 		.report = report, .out = stdout, .tty = isatty(STDOUT_FILENO), .stop_when_done = true,
 	};
 	fc_control_run(&c);
-	sum_tcp(st, report);
+	fc_run_report_counters(st->workers, st->rp.nb_workers, report, stdout);
 
 	/* Replay totals, before the worker state goes. */
 	struct replay_totals t = {

@@ -27,9 +27,9 @@
 #include "fc_scenario.h"
 #include "impair_opts.h"
 #include "pair.h"
+#include "run_common.h"
 #include "server.h"
 
-#define ARP_WAIT_NS 4000000000ull
 #define HEALTH_TIMEOUT_NS 2000000000ull
 
 struct run_state {
@@ -46,28 +46,6 @@ struct run_state {
 	struct fc_pair_rss rss;
 	char health_pre[160], health_post[160];
 };
-
-/* ARP the next hop towards the target; one clear line when nothing answers. */
-static int
-resolve_next_hop(struct run_state *st)
-{
-	uint32_t target = rte_cpu_to_be_32(st->rp.target_ip);
-	int rc = fc_pair_resolve(&st->pair, target, ARP_WAIT_NS, false, &st->peer_mac);
-	struct fc_net_ctx net;
-	char ip[16];
-
-	if (rc == 0)
-		return 0;
-	fc_net_init(&net, &st->netconf);
-	if (rc == -ENETUNREACH)
-		fprintf(stderr, "error: cannot reach %s: it is off-link and no --gateway was given\n",
-			st->sc.target.host);
-	else
-		fprintf(stderr, "error: cannot reach %s: no ARP reply from the next hop %s "
-			"(3 requests, 1 s apart); check the link, the VLAN or --local-ip\n",
-			st->sc.target.host, fc_ip_str(fc_net_next_hop(&net, target), ip));
-	return -1;
-}
 
 /*
  * One request on one connection, driven from the main lcore with the client worker code,
@@ -241,74 +219,6 @@ fill_report(struct run_state *st, struct fc_report *r, const struct fc_control *
 	fc_report_set_counter(r, "requests_unsent", unsent);
 }
 
-static void
-sum_tcp(struct run_state *st, struct fc_report *r)
-{
-	uint64_t connects = 0, retrans = 0, rst_rx = 0, rst_tx = 0, cks = 0, ooo = 0, dupack = 0;
-
-	for (unsigned i = 0; i < st->rp.nb_workers; i++) {
-		const struct fc_tcp_counters *t = fc_tcp_counters(st->workers[i].tcp);
-
-		connects += t->connected;
-		retrans += t->retransmits;
-		rst_rx += t->rst_rx;
-		rst_tx += t->rst_tx;
-		cks += t->cksum_errors;
-		ooo += t->ooo_segs;
-		dupack += t->dupacks;
-	}
-	fc_report_set_counter(r, "connects", connects);
-	fc_report_set_counter(r, "retransmits", retrans);
-	fc_report_set_counter(r, "resets_rx", rst_rx);
-	fc_report_set_counter(r, "resets_tx", rst_tx);
-	fc_report_set_counter(r, "cksum_errors", cks);
-	fc_report_set_counter(r, "ooo_segments", ooo);
-	fc_report_set_counter(r, "dupacks", dupack);
-
-	uint64_t refused = 0, alloc_fail = 0;
-	for (unsigned i = 0; i < st->rp.nb_workers; i++) {
-		refused += st->workers[i].io.tx_refused;
-		alloc_fail += fc_tcp_counters(st->workers[i].tcp)->mbuf_alloc_fails +
-			      st->workers[i].net.stats.alloc_fail;
-	}
-	/* Frames the port did not take, and mbufs the pool could not give: lost before the wire. */
-	fc_report_set_counter(r, "tx_refused", refused);
-	fc_report_set_counter(r, "mbuf_alloc_fails", alloc_fail);
-
-	struct fc_impair_stats ir = {0}, it = {0};
-	bool any = false;
-
-	for (unsigned i = 0; i < st->rp.nb_workers; i++) {
-		const struct fc_port_io *io = &st->workers[i].io;
-
-		if (io->imp_rx) {
-			const struct fc_impair_stats *s = fc_impair_stats(io->imp_rx);
-
-			ir.dropped += s->dropped;
-			ir.duplicated += s->duplicated;
-			ir.delayed += s->delayed;
-			ir.reordered += s->reordered;
-			any = true;
-		}
-		if (io->imp_tx) {
-			const struct fc_impair_stats *s = fc_impair_stats(io->imp_tx);
-
-			it.dropped += s->dropped;
-			it.duplicated += s->duplicated;
-			it.delayed += s->delayed;
-			it.reordered += s->reordered;
-			any = true;
-		}
-	}
-	if (any)
-		printf("  impairment at the port: rx %lu dropped, %lu duplicated, %lu delayed, "
-		       "%lu reordered; tx %lu dropped, %lu duplicated, %lu delayed, %lu reordered\n",
-		       (unsigned long)ir.dropped, (unsigned long)ir.duplicated,
-		       (unsigned long)ir.delayed, (unsigned long)ir.reordered,
-		       (unsigned long)it.dropped, (unsigned long)it.duplicated,
-		       (unsigned long)it.delayed, (unsigned long)it.reordered);
-}
-
 int
 fc_cmd_run(int argc, char **argv)
 {
@@ -412,7 +322,8 @@ fc_cmd_run(int argc, char **argv)
 	       st->pair.embedded ? ", embedded server" : "");
 	fflush(stdout);
 
-	if (resolve_next_hop(st) != 0) {
+	if (fc_run_resolve_target(&st->pair, st->rp.target_ip, st->sc.target.host,
+				  &st->peer_mac) != 0) {
 		exit_code = FC_EXIT_RUNTIME;
 		goto out_pair;
 	}
@@ -459,7 +370,7 @@ fc_cmd_run(int argc, char **argv)
 		.abort_arg = st, .out = stdout, .tty = isatty(STDOUT_FILENO),
 	};
 	fc_control_run(&c);
-	sum_tcp(st, report);
+	fc_run_report_counters(st->workers, st->rp.nb_workers, report, stdout);
 	for (unsigned i = 0; i < rp->nb_workers; i++)
 		fc_client_worker_fini(&st->workers[i]);
 	fill_report(st, report, &c);

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+
+#include "run_common.h"
+
+#define ARP_WAIT_NS 4000000000ull
+
+int
+fc_run_resolve_target(const struct fc_pair *pair, uint32_t target_ip, const char *host,
+		      struct rte_ether_addr *mac)
+{
+	uint32_t target = rte_cpu_to_be_32(target_ip);
+	int rc = fc_pair_resolve(pair, target, ARP_WAIT_NS, false, mac);
+	struct fc_net_conf nc;
+	struct fc_net_ctx net;
+	char ip[16];
+
+	if (rc == 0)
+		return 0;
+	fc_pair_net_conf(pair, &nc);
+	fc_net_init(&net, &nc);
+	if (rc == -ENETUNREACH)
+		fprintf(stderr, "error: cannot reach %s: it is off-link and no --gateway was given\n",
+			host);
+	else
+		fprintf(stderr, "error: cannot reach %s: no ARP reply from the next hop %s "
+			"(3 requests, 1 s apart); check the link, the VLAN or --local-ip\n",
+			host, fc_ip_str(fc_net_next_hop(&net, target), ip));
+	return -1;
+}
+
+static void
+impair_sum(struct fc_impair_stats *acc, const struct fc_impair *im)
+{
+	const struct fc_impair_stats *s = fc_impair_stats(im);
+
+	acc->dropped += s->dropped;
+	acc->duplicated += s->duplicated;
+	acc->delayed += s->delayed;
+	acc->reordered += s->reordered;
+}
+
+void
+fc_run_report_counters(const struct fc_client_worker *w, unsigned n, struct fc_report *r,
+		       FILE *out)
+{
+	struct fc_tcp_counters sum = {0};
+	struct fc_impair_stats ir = {0}, it = {0};
+	uint64_t refused = 0, alloc_fail = 0;
+	bool impaired = false;
+
+	for (unsigned i = 0; i < n; i++) {
+		const struct fc_tcp_counters *t = fc_tcp_counters(w[i].tcp);
+
+		sum.connected += t->connected;
+		sum.retransmits += t->retransmits;
+		sum.rst_rx += t->rst_rx;
+		sum.rst_tx += t->rst_tx;
+		sum.cksum_errors += t->cksum_errors;
+		sum.ooo_segs += t->ooo_segs;
+		sum.dupacks += t->dupacks;
+		alloc_fail += t->mbuf_alloc_fails + w[i].net.stats.alloc_fail;
+		refused += w[i].io.tx_refused;
+		if (w[i].io.imp_rx) {
+			impair_sum(&ir, w[i].io.imp_rx);
+			impaired = true;
+		}
+		if (w[i].io.imp_tx) {
+			impair_sum(&it, w[i].io.imp_tx);
+			impaired = true;
+		}
+	}
+	fc_report_set_counter(r, "connects", sum.connected);
+	fc_report_set_counter(r, "retransmits", sum.retransmits);
+	fc_report_set_counter(r, "resets_rx", sum.rst_rx);
+	fc_report_set_counter(r, "resets_tx", sum.rst_tx);
+	fc_report_set_counter(r, "cksum_errors", sum.cksum_errors);
+	fc_report_set_counter(r, "ooo_segments", sum.ooo_segs);
+	fc_report_set_counter(r, "dupacks", sum.dupacks);
+	/* Frames the port did not take, and mbufs the pool could not give: lost before the wire. */
+	fc_report_set_counter(r, "tx_refused", refused);
+	fc_report_set_counter(r, "mbuf_alloc_fails", alloc_fail);
+	if (impaired && out)
+		fprintf(out, "  impairment at the port: rx %lu dropped, %lu duplicated, %lu delayed, "
+			"%lu reordered; tx %lu dropped, %lu duplicated, %lu delayed, %lu reordered\n",
+			(unsigned long)ir.dropped, (unsigned long)ir.duplicated,
+			(unsigned long)ir.delayed, (unsigned long)ir.reordered,
+			(unsigned long)it.dropped, (unsigned long)it.duplicated,
+			(unsigned long)it.delayed, (unsigned long)it.reordered);
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Steps `run` and `replay` share around the client workers. */
+#ifndef FC_APP_RUN_COMMON_H
+#define FC_APP_RUN_COMMON_H
+
+#include <stdio.h>
+
+#include "engine.h"
+#include "fc_stats.h"
+#include "pair.h"
+
+/**
+ * ARP the next hop towards the target (host byte order), printing one clear line when
+ * nothing answers.
+ * @return 0, or -1 after printing the error
+ */
+int fc_run_resolve_target(const struct fc_pair *pair, uint32_t target_ip, const char *host,
+			  struct rte_ether_addr *mac);
+
+/**
+ * Sum the workers' TCP counters, frames the port refused, mbuf allocation failures and the
+ * impairment stages into the report (tcp.*), and print one impairment line on @p out when
+ * any stage ran. Call before the workers' contexts are freed.
+ */
+void fc_run_report_counters(const struct fc_client_worker *w, unsigned n, struct fc_report *r,
+			    FILE *out);
+
+#endif
