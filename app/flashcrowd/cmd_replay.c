@@ -909,46 +909,6 @@ replay_text(const struct replay_state *st, const struct replay_totals *t, const 
 	}
 }
 
-/* The JSON report of `run` with a "replay" object added; atomic write. */
-static int
-write_json(const struct fc_report *r, cJSON *extra, const char *path)
-{
-	cJSON *root = fc_report_to_json(r);
-	char *txt, tmp[600];
-	FILE *f;
-	int rc = 0;
-
-	if (root == NULL)
-		return -ENOMEM;
-	cJSON_AddItemToObject(root, "replay", extra);
-	txt = cJSON_Print(root);
-	cJSON_Delete(root);
-	if (txt == NULL)
-		return -ENOMEM;
-	if (strcmp(path, "-") == 0) {
-		rc = puts(txt) < 0 ? -EIO : 0;
-		cJSON_free(txt);
-		return rc;
-	}
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-	f = fopen(tmp, "w");
-	if (f == NULL) {
-		rc = -errno;
-	} else {
-		if (fputs(txt, f) < 0 || fputc('\n', f) < 0 || fflush(f) != 0)
-			rc = -EIO;
-		if (fclose(f) != 0 && rc == 0)
-			rc = -errno;
-		if (rc == 0 && rename(tmp, path) != 0)
-			rc = -errno;
-		if (rc != 0)
-			unlink(tmp);
-	}
-	cJSON_free(txt);
-	return rc;
-}
-
-
 /* ------------------------------------------------------------------------------------ */
 /* Raw packet mode                                                                       */
 /* ------------------------------------------------------------------------------------ */
@@ -1683,33 +1643,12 @@ fc_cmd_replay(int argc, char **argv)
 	if (t.lag && t.lag_free)
 		replay_text(st, &t, &d, stdout);
 
-	uint64_t errs_total = fc_stats_errors_total(&report->totals);
+	int wrc = fc_run_write_outputs(report, &st->sc.output, "replay",
+				       st->sc.output.json_path[0] && t.lag && t.lag_free ?
+				       replay_json(st, &t, &d) : NULL);
 
-	if (report->totals.req_sent != report->totals.req_completed + errs_total) {
-		fprintf(stderr, "error: accounting: sent %lu != completed %lu + errors %lu\n",
-			(unsigned long)report->totals.req_sent,
-			(unsigned long)report->totals.req_completed, (unsigned long)errs_total);
-		if (exit_code == FC_EXIT_OK)
-			exit_code = FC_EXIT_RUNTIME;
-	}
-	if (st->sc.output.json_path[0]) {
-		cJSON *extra = t.lag && t.lag_free ? replay_json(st, &t, &d) : NULL;
-
-		if (extra == NULL || write_json(report, extra, st->sc.output.json_path) != 0) {
-			fprintf(stderr, "error: cannot write %s\n", st->sc.output.json_path);
-			exit_code = FC_EXIT_RUNTIME;
-		}
-	}
-	if (st->sc.output.hgrm_path[0] && report->latency) {
-		FILE *f = fopen(st->sc.output.hgrm_path, "w");
-
-		if (f == NULL || fc_hist_write_hgrm(report->latency, f, 1000.0, 5) != 0) {
-			fprintf(stderr, "error: cannot write %s\n", st->sc.output.hgrm_path);
-			exit_code = FC_EXIT_RUNTIME;
-		}
-		if (f)
-			fclose(f);
-	}
+	if (wrc == 2 || (wrc == 1 && exit_code == FC_EXIT_OK))
+		exit_code = FC_EXIT_RUNTIME;
 	free(d.ch);
 	fc_hist_free(t.lag);
 	fc_hist_free(t.lag_free);

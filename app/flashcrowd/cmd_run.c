@@ -392,30 +392,9 @@ fc_cmd_run(int argc, char **argv)
 		    c.aborted)
 			exit_code = FC_EXIT_THRESHOLD;
 	}
-	uint64_t errs_total = fc_stats_errors_total(&report->totals);
-	if (report->totals.req_sent != report->totals.req_completed + errs_total) {
-		/* The invariant is the product's promise: say so loudly if it ever breaks. */
-		fprintf(stderr, "error: accounting: sent %lu != completed %lu + errors %lu\n",
-			(unsigned long)report->totals.req_sent,
-			(unsigned long)report->totals.req_completed, (unsigned long)errs_total);
-		if (exit_code == FC_EXIT_OK)
-			exit_code = FC_EXIT_RUNTIME;
-	}
-	if (st->sc.output.json_path[0] &&
-	    fc_report_write_json(report, st->sc.output.json_path) != 0) {
-		fprintf(stderr, "error: cannot write %s\n", st->sc.output.json_path);
+	rc = fc_run_write_outputs(report, &st->sc.output, NULL, NULL);
+	if (rc == 2 || (rc == 1 && exit_code == FC_EXIT_OK))
 		exit_code = FC_EXIT_RUNTIME;
-	}
-	if (st->sc.output.hgrm_path[0] && report->latency) {
-		FILE *f = fopen(st->sc.output.hgrm_path, "w");
-
-		if (f == NULL || fc_hist_write_hgrm(report->latency, f, 1000.0, 5) != 0) {
-			fprintf(stderr, "error: cannot write %s\n", st->sc.output.hgrm_path);
-			exit_code = FC_EXIT_RUNTIME;
-		}
-		if (f)
-			fclose(f);
-	}
 	fc_report_free(report);
 out_pair:
 	rte_free(st->workers);

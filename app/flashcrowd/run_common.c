@@ -88,3 +88,37 @@ fc_run_report_counters(const struct fc_client_worker *w, unsigned n, struct fc_r
 			(unsigned long)it.dropped, (unsigned long)it.duplicated,
 			(unsigned long)it.delayed, (unsigned long)it.reordered);
 }
+
+int
+fc_run_write_outputs(const struct fc_report *r, const struct fc_scenario_output *out,
+		     const char *extra_key, cJSON *extra)
+{
+	uint64_t errs_total = fc_stats_errors_total(&r->totals);
+	int rc = 0;
+
+	if (r->totals.req_sent != r->totals.req_completed + errs_total) {
+		/* The invariant is the product's promise: say so loudly if it ever breaks. */
+		fprintf(stderr, "error: accounting: sent %lu != completed %lu + errors %lu\n",
+			(unsigned long)r->totals.req_sent, (unsigned long)r->totals.req_completed,
+			(unsigned long)errs_total);
+		rc = 1;
+	}
+	if (out->json_path[0] && ((extra_key != NULL && extra == NULL) ||
+	    fc_report_write_json_extra(r, extra_key, extra, out->json_path) != 0)) {
+		fprintf(stderr, "error: cannot write %s\n", out->json_path);
+		rc = 2;
+	} else if (!out->json_path[0]) {
+		cJSON_Delete(extra);
+	}
+	if (out->hgrm_path[0] && r->latency) {
+		FILE *f = fopen(out->hgrm_path, "w");
+
+		if (f == NULL || fc_hist_write_hgrm(r->latency, f, 1000.0, 5) != 0) {
+			fprintf(stderr, "error: cannot write %s\n", out->hgrm_path);
+			rc = 2;
+		}
+		if (f)
+			fclose(f);
+	}
+	return rc;
+}

@@ -7,6 +7,7 @@
 
 #include "engine.h"
 #include "fc_stats.h"
+#include "fc_scenario.h"
 #include "pair.h"
 
 /**
@@ -24,5 +25,14 @@ int fc_run_resolve_target(const struct fc_pair *pair, uint32_t target_ip, const 
  */
 void fc_run_report_counters(const struct fc_client_worker *w, unsigned n, struct fc_report *r,
 			    FILE *out);
+
+/**
+ * The end of a run: check sent == completed + errors.total (an error line if not), then
+ * write the JSON report (with @p extra under @p extra_key when given) and the .hgrm file
+ * that @p out asks for.
+ * @return 0; 1 when the accounting invariant is broken; 2 when a file could not be written
+ */
+int fc_run_write_outputs(const struct fc_report *r, const struct fc_scenario_output *out,
+			 const char *extra_key, cJSON *extra);
 
 #endif

@@ -286,6 +286,18 @@ cJSON *fc_report_to_json(const struct fc_report *r);
 int fc_report_write_json(const struct fc_report *r, const char *path);
 
 /**
+ * fc_report_write_json() with one more object added at the top level (e.g. replay's
+ * "replay" section), written the same atomic way.
+ * @param r      report
+ * @param key    name of the extra member, or NULL for none
+ * @param extra  the member (ownership passes to the callee, freed in every case), or NULL
+ * @param path   file, or "-" for stdout
+ * @return 0, -EINVAL, -ENOMEM, or -errno of the failed write
+ */
+int fc_report_write_json_extra(const struct fc_report *r, const char *key, cJSON *extra,
+		const char *path);
+
+/**
  * Print the human summary in wrk2's layout (Running ... @ URL, threads and connections,
  * Thread Stats, Latency Distribution (HdrHistogram - Recorded Latency) with 50..100%
  * rows, Detailed Percentile spectrum in ms, the uncorrected distribution when present,

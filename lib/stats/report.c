@@ -335,16 +335,31 @@ nomem:
 int
 fc_report_write_json(const struct fc_report *r, const char *path)
 {
+	return fc_report_write_json_extra(r, NULL, NULL, path);
+}
+
+int
+fc_report_write_json_extra(const struct fc_report *r, const char *key, cJSON *extra,
+		const char *path)
+{
 	cJSON *root;
 	char *txt, *tmp;
 	FILE *f;
 	int rc = 0;
 
-	if (r == NULL || path == NULL || path[0] == '\0')
+	if (r == NULL || path == NULL || path[0] == '\0') {
+		cJSON_Delete(extra);
 		return -EINVAL;
+	}
 	root = fc_report_to_json(r);
-	if (root == NULL)
+	if (root == NULL) {
+		cJSON_Delete(extra);
 		return -errno;
+	}
+	if (key != NULL && extra != NULL)
+		cJSON_AddItemToObject(root, key, extra);
+	else
+		cJSON_Delete(extra);
 	txt = cJSON_Print(root);
 	cJSON_Delete(root);
 	if (txt == NULL)
