@@ -465,16 +465,6 @@ close_all(struct fc_client_worker *w)
 	}
 }
 
-static void
-flush_tx(struct fc_client_worker *w, uint64_t now)
-{
-	uint16_t n = fc_net_tx_bulk(&w->net, w->tx, FC_BURST);
-
-	n += fc_tcp_tx_bulk(w->tcp, w->tx + n, (uint16_t)(FC_IO_BURST * 4 - n));
-	/* Called with n == 0 too: the impairment stage may hold frames that are now due. */
-	fc_io_tx(&w->io, w->tx, n, now);
-}
-
 void
 fc_client_worker_poll(struct fc_client_worker *w, uint64_t now)
 {
@@ -505,7 +495,7 @@ fc_client_worker_poll(struct fc_client_worker *w, uint64_t now)
 		close_all(w);
 	}
 	scan_timeouts(w, now);
-	flush_tx(w, now);
+	fc_io_flush(&w->io, &w->net, w->tcp, now);
 	/* Slots, not TCBs: a connection in TIME_WAIT is done as far as the run is concerned. */
 	__atomic_store_n(&w->ctl.open_conns, w->nb_used, __ATOMIC_RELAXED);
 }
@@ -518,7 +508,7 @@ fc_client_worker_main(void *arg)
 	while (__atomic_load_n(&w->ctl.phase, __ATOMIC_ACQUIRE) != FC_PHASE_EXIT)
 		fc_client_worker_poll(w, fc_now_ns());
 	/* Send the last FINs/RSTs we queued. */
-	flush_tx(w, fc_now_ns());
+	fc_io_flush_final(&w->io, &w->net, w->tcp, fc_now_ns());
 	__atomic_store_n(&w->ctl.exited, 1, __ATOMIC_RELEASE);
 	return 0;
 }
@@ -639,6 +629,7 @@ fc_port_io_impair(struct fc_port_io *io, const struct fc_impair_conf *rx,
 void
 fc_port_io_fini(struct fc_port_io *io)
 {
+	fc_io_tx_discard(io);
 	fc_impair_free(io->imp_rx);
 	fc_impair_free(io->imp_tx);
 	io->imp_rx = io->imp_tx = NULL;

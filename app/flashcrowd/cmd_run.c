@@ -296,6 +296,11 @@ fc_cmd_run(int argc, char **argv)
 		.gateway = st->sc.port.gateway, .eal = st->sc.eal[0] ? st->sc.eal : NULL,
 		.nb_clients = rp->nb_workers, .target_ip = st->sc.target.ip,
 		.server_max_conns = rp->tcp.max_conns,
+		/* Per connection and request in flight, each side's pool holds one mbuf in the
+		 * send queue until it is ACKed and one frame on its way, and the peer's ACK may
+		 * itself wait in a queue: four, so a full port never empties the pool. */
+		.min_mbufs = 4 * rp->max_conns_per_worker * rp->nb_workers *
+			     (rp->pipeline < 4 ? rp->pipeline : 4) + 16384,
 	};
 	rc = fc_pair_up(&st->pair, &po);
 	if (rc != FC_EXIT_OK) {

@@ -159,7 +159,6 @@ struct fc_client_worker {
 	uint64_t rng;                           /**< PRNG for the mix */
 	uint64_t close_started;                 /**< CLOSE phase: when connections were closed */
 	void *src;                              /**< request source state (rp->source) */
-	struct rte_mbuf *tx[FC_BURST * 4];      /**< frames gathered for tx_burst */
 };
 
 /**

@@ -127,7 +127,8 @@ start_servers(struct fc_pair *p, const struct fc_pair_opts *o)
 		int rc = fc_server_worker_init(w, p->http, &tc, &nc, &p->client.mac,
 					       o->server_max_conns, (int)rte_lcore_to_socket_id(lcore));
 		if (rc != 0) {
-			fprintf(stderr, "error: embedded server worker %u: %s\n", i, strerror(-rc));
+			fprintf(stderr, "error: embedded server worker %u: %s%s\n", i, strerror(-rc),
+				rc == -ENOMEM ? " (raise -m in drivers_cfg/ring.json, or --eal)" : "");
 			return FC_EXIT_RUNTIME;
 		}
 	}
@@ -160,6 +161,8 @@ fc_pair_up(struct fc_pair *p, const struct fc_pair_opts *o)
 	rc = load_profile(p, path);
 	if (rc != FC_EXIT_OK)
 		return rc;
+	if (o->min_mbufs > p->profile.mbufs)
+		p->profile.mbufs = o->min_mbufs;
 	if (o->embedded && p->profile.kind != FC_PORT_RING) {
 		fprintf(stderr, "error: %s: the embedded pair needs a ring profile\n", path);
 		return FC_EXIT_INPUT;
@@ -337,7 +340,7 @@ void
 fc_pair_print_server(const struct fc_pair *p, FILE *f)
 {
 	uint64_t req = 0, acc = 0, rx = 0, unknown = 0, syn_drops = 0, net_drop = 0, cks = 0;
-	uint64_t blocked = 0, dropped = 0, parse = 0;
+	uint64_t blocked = 0, dropped = 0, parse = 0, rtx = 0, deferred = 0, lost = 0, nomem = 0;
 
 	for (unsigned i = 0; i < p->nb_servers && p->servers; i++) {
 		const struct fc_server_worker *w = &p->servers[i];
@@ -354,6 +357,10 @@ fc_pair_print_server(const struct fc_pair *p, FILE *f)
 		blocked += w->stats.send_blocked;
 		dropped += w->stats.replies_dropped;
 		parse += w->http_stats.parse_errors;
+		rtx += t->retransmits;
+		deferred += w->io.tx_deferred;
+		lost += w->io.tx_refused + t->txq_drops;
+		nomem += t->mbuf_alloc_fails + w->net.stats.alloc_fail;
 	}
 	fprintf(f, "  embedded server: %lu requests, %lu accepts, %lu frames in (%lu dropped by "
 		"L2/L3, %lu checksum errors), %lu segments for unknown flows, %lu SYNs dropped, "
@@ -361,6 +368,10 @@ fc_pair_print_server(const struct fc_pair *p, FILE *f)
 		(unsigned long)req, (unsigned long)acc, (unsigned long)rx, (unsigned long)net_drop,
 		(unsigned long)cks, (unsigned long)unknown, (unsigned long)syn_drops,
 		(unsigned long)parse, (unsigned long)blocked, (unsigned long)dropped);
+	fprintf(f, "  embedded server: %lu retransmissions, %lu frames waited for a full port, "
+		"%lu frames lost before the wire, %lu mbuf allocation failures\n",
+		(unsigned long)rtx, (unsigned long)deferred, (unsigned long)lost,
+		(unsigned long)nomem);
 }
 
 void

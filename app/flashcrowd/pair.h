@@ -29,6 +29,8 @@ struct fc_pair_opts {
 	unsigned nb_clients;            /**< client workers (queue pairs) */
 	uint32_t target_ip;             /**< network order: the embedded server's address */
 	uint32_t server_max_conns;      /**< TCBs per server worker */
+	uint32_t min_mbufs;             /**< mbufs per port at least (raises the profile's count
+					  * for many connections); 0 = the profile's */
 	bool cpus_from_end;             /**< place workers from the last CPU down (serve), so a
 					  * second process (run) on the same box takes the others */
 };

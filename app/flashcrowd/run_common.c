@@ -46,7 +46,7 @@ fc_run_report_counters(const struct fc_client_worker *w, unsigned n, struct fc_r
 {
 	struct fc_tcp_counters sum = {0};
 	struct fc_impair_stats ir = {0}, it = {0};
-	uint64_t refused = 0, alloc_fail = 0;
+	uint64_t refused = 0, deferred = 0, alloc_fail = 0;
 	bool impaired = false;
 
 	for (unsigned i = 0; i < n; i++) {
@@ -60,7 +60,8 @@ fc_run_report_counters(const struct fc_client_worker *w, unsigned n, struct fc_r
 		sum.ooo_segs += t->ooo_segs;
 		sum.dupacks += t->dupacks;
 		alloc_fail += t->mbuf_alloc_fails + w[i].net.stats.alloc_fail;
-		refused += w[i].io.tx_refused;
+		refused += w[i].io.tx_refused + t->txq_drops;
+		deferred += w[i].io.tx_deferred;
 		if (w[i].io.imp_rx) {
 			impair_sum(&ir, w[i].io.imp_rx);
 			impaired = true;
@@ -77,8 +78,11 @@ fc_run_report_counters(const struct fc_client_worker *w, unsigned n, struct fc_r
 	fc_report_set_counter(r, "cksum_errors", sum.cksum_errors);
 	fc_report_set_counter(r, "ooo_segments", sum.ooo_segs);
 	fc_report_set_counter(r, "dupacks", sum.dupacks);
-	/* Frames the port did not take, and mbufs the pool could not give: lost before the wire. */
+	/* Frames lost before the wire: the port did not take them and there was no room to hold
+	 * them (or lib/tcp's TX queue was full), and mbufs the pool could not give. */
 	fc_report_set_counter(r, "tx_refused", refused);
+	/* Frames a full port refused once and that went out on a later pass (backpressure). */
+	fc_report_set_counter(r, "tx_deferred", deferred);
 	fc_report_set_counter(r, "mbuf_alloc_fails", alloc_fail);
 	if (impaired && out)
 		fprintf(out, "  impairment at the port: rx %lu dropped, %lu duplicated, %lu delayed, "

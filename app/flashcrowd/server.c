@@ -220,15 +220,6 @@ service_active(struct fc_server_worker *w, uint64_t now)
 	}
 }
 
-static void
-flush_tx(struct fc_server_worker *w, uint64_t now)
-{
-	uint16_t n = fc_net_tx_bulk(&w->net, w->tx, FC_BURST);
-
-	n += fc_tcp_tx_bulk(w->tcp, w->tx + n, (uint16_t)(FC_IO_BURST * 4 - n));
-	fc_io_tx(&w->io, w->tx, n, now);
-}
-
 void
 fc_server_worker_poll(struct fc_server_worker *w, uint64_t now)
 {
@@ -245,7 +236,7 @@ fc_server_worker_poll(struct fc_server_worker *w, uint64_t now)
 	fc_tcp_process(w->tcp, now);
 	if (w->nb_active)
 		service_active(w, now);
-	flush_tx(w, now);
+	fc_io_flush(&w->io, &w->net, w->tcp, now);
 }
 
 int
@@ -255,7 +246,7 @@ fc_server_worker_main(void *arg)
 
 	while (__atomic_load_n(&w->ctl.phase, __ATOMIC_ACQUIRE) != FC_PHASE_EXIT)
 		fc_server_worker_poll(w, fc_now_ns());
-	flush_tx(w, fc_now_ns());
+	fc_io_flush_final(&w->io, &w->net, w->tcp, fc_now_ns());
 	__atomic_store_n(&w->ctl.exited, 1, __ATOMIC_RELEASE);
 	return 0;
 }

@@ -38,7 +38,6 @@ struct fc_server_worker {
 	uint32_t nb_free;                       /**< entries on it */
 	uint32_t *active;                       /**< slots with replies waiting (time or space) */
 	uint32_t nb_active;                     /**< entries */
-	struct rte_mbuf *tx[FC_BURST * 4];      /**< frames gathered for tx_burst */
 };
 
 /**

@@ -140,7 +140,8 @@ struct fc_tcp_config {
 					  * max_conns / 2; further SYNs are dropped and counted */
 	uint64_t timer_res_ns;           /**< timer wheel tick; default 1 ms */
 	uint32_t timer_slots;            /**< wheel slots (power of 2); default 4096 */
-	uint32_t txq_size;               /**< internal TX queue (power of 2); default 4096 */
+	uint32_t txq_size;               /**< internal TX queue (power of 2); default two frames
+					  * per connection (2 * max_conns), at least 4096 */
 	uint16_t port_min;               /**< first local port for fc_tcp_connect(); default 10000 */
 	uint16_t port_max;               /**< last local port; default 65535 */
 	uint32_t isn_secret;             /**< secret for RFC 6528 ISNs (fixed => reproducible) */
@@ -243,7 +244,8 @@ unsigned fc_tcp_process(struct fc_tcp_ctx *ctx, uint64_t now);
 
 /**
  * Take frames to transmit out of the internal TX queue, oldest first. The caller owns
- * them: it passes them to rte_eth_tx_burst() and frees those the NIC refused.
+ * them: it passes them to rte_eth_tx_burst(), and should hold those the NIC refused for
+ * its next burst and ask for fewer frames meanwhile.
  *
  * @param ctx Context.
  * @param out Array of at least @p max entries.
@@ -251,6 +253,15 @@ unsigned fc_tcp_process(struct fc_tcp_ctx *ctx, uint64_t now);
  * @return Number of frames written to @p out.
  */
 uint16_t fc_tcp_tx_bulk(struct fc_tcp_ctx *ctx, struct rte_mbuf **out, uint16_t max);
+
+/**
+ * Frames waiting in the internal TX queue. A caller whose port is full leaves them there
+ * (fc_tcp_tx_bulk() with a smaller @p max) rather than dropping them.
+ *
+ * @param ctx Context.
+ * @return Number of frames queued.
+ */
+uint32_t fc_tcp_tx_pending(const struct fc_tcp_ctx *ctx);
 
 /**
  * Passive open (RFC 9293 §3.10.1 OPEN, passive). Accepted connections start with the

@@ -90,8 +90,10 @@ config_fill(struct fc_tcp_config *c)
 	if (c->timer_slots == 0)
 		c->timer_slots = 4096;
 	c->timer_slots = pow2_at_least(c->timer_slots);
+	/* Two frames per connection (a segment and an ACK or FIN): when the port is full the
+	 * caller stops draining, and this queue, not the wire, holds the backlog. */
 	if (c->txq_size == 0)
-		c->txq_size = 4096;
+		c->txq_size = c->max_conns * 2 > 4096 ? c->max_conns * 2 : 4096;
 	c->txq_size = pow2_at_least(c->txq_size);
 	if (c->port_min == 0)
 		c->port_min = 10000;
@@ -174,7 +176,8 @@ fc_tcp_ctx_create(const struct fc_tcp_config *cfg, int socket_id)
 	}
 	ctx->free_head = 1;
 	ctx->per_conn_bytes = sizeof(struct tcb) +
-		(sizeof(struct flow_ent) * nflows + c.max_conns - 1) / c.max_conns;
+		(sizeof(struct flow_ent) * nflows + sizeof(struct rte_mbuf *) * c.txq_size +
+		 c.max_conns - 1) / c.max_conns;
 	return ctx;
 fail:
 	ports_free(ctx);

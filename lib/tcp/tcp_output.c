@@ -31,6 +31,12 @@ fc_tcp_tx_bulk(struct fc_tcp_ctx *ctx, struct rte_mbuf **out, uint16_t max)
 	return n;
 }
 
+uint32_t
+fc_tcp_tx_pending(const struct fc_tcp_ctx *ctx)
+{
+	return ctx->txq_tail - ctx->txq_head;
+}
+
 /*
  * The Ethernet header and the constant part of the IPv4 header are the same in every frame
  * of a context: keep them as a template, and their checksum contribution as partial sums, so
