@@ -468,18 +468,11 @@ close_all(struct fc_client_worker *w)
 void
 fc_client_worker_poll(struct fc_client_worker *w, uint64_t now)
 {
-	struct rte_mbuf *pkts[FC_BURST], *tcp_pkts[FC_BURST];
-	uint16_t n, k = 0;
 	uint32_t phase = __atomic_load_n(&w->ctl.phase, __ATOMIC_ACQUIRE);
 
 	fc_hist_pair_poll(&w->lat);
 	fc_hist_pair_poll(&w->lat_unc);
-	n = fc_io_rx(&w->io, pkts, now);
-	for (uint16_t i = 0; i < n; i++)
-		if (fc_net_input(&w->net, pkts[i], now) == FC_NET_TCP)
-			tcp_pkts[k++] = pkts[i];
-	if (k)
-		fc_tcp_rx_bulk(w->tcp, tcp_pkts, k, now);
+	fc_io_rx_input(&w->io, &w->net, w->tcp, now);
 	fc_tcp_process(w->tcp, now);
 
 	if (phase == FC_PHASE_RUN && w->rp->source != NULL) {

@@ -223,16 +223,8 @@ service_active(struct fc_server_worker *w, uint64_t now)
 void
 fc_server_worker_poll(struct fc_server_worker *w, uint64_t now)
 {
-	struct rte_mbuf *pkts[FC_BURST], *tcp_pkts[FC_BURST];
-	uint16_t n, k = 0;
-
 	fc_hist_pair_poll(&w->service);
-	n = fc_io_rx(&w->io, pkts, now);
-	for (uint16_t i = 0; i < n; i++)
-		if (fc_net_input(&w->net, pkts[i], now) == FC_NET_TCP)
-			tcp_pkts[k++] = pkts[i];
-	if (k)
-		fc_tcp_rx_bulk(w->tcp, tcp_pkts, k, now);
+	fc_io_rx_input(&w->io, &w->net, w->tcp, now);
 	fc_tcp_process(w->tcp, now);
 	if (w->nb_active)
 		service_active(w, now);

@@ -322,14 +322,6 @@ tcb_release_dead(struct fc_tcp_ctx *ctx)
 
 /* ---- flow table ---- */
 
-static inline uint32_t
-flow_hash(uint32_t rip, uint32_t ports)
-{
-	uint64_t k = ((uint64_t)rip << 32) | ports;
-
-	k *= 0x9e3779b97f4a7c15ull;
-	return (uint32_t)(k >> 32) ^ (uint32_t)k;
-}
 
 struct tcb *
 flow_lookup(struct fc_tcp_ctx *ctx, uint32_t rip, uint16_t rport, uint16_t lport)

@@ -878,6 +878,53 @@ tcp_aligned_ts(const void *opt, struct tcp_opts *o)
 	return true;
 }
 
+/* The flow key of a frame, for prefetching only: false when the frame is not plainly an
+ * IPv4 TCP segment (input_one() then says what is wrong with it). */
+static inline bool
+seg_flow_key(const struct rte_mbuf *m, uint32_t *rip, uint32_t *ports)
+{
+	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(eh + 1);
+	const struct rte_tcp_hdr *th;
+	unsigned ihl;
+
+	if (m->data_len < RTE_ETHER_HDR_LEN + sizeof(*ip) + sizeof(*th) ||
+			eh->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4))
+		return false;
+	ihl = (ip->version_ihl & 0xf) * 4u;
+	if (ihl < sizeof(*ip) || RTE_ETHER_HDR_LEN + ihl + sizeof(*th) > m->data_len)
+		return false;
+	th = (const struct rte_tcp_hdr *)((const uint8_t *)ip + ihl);
+	*rip = rte_be_to_cpu_32(ip->src_addr);
+	*ports = (uint32_t)rte_be_to_cpu_16(th->src_port) << 16 | rte_be_to_cpu_16(th->dst_port);
+	return true;
+}
+
+static inline void
+flow_prefetch_slot(const struct fc_tcp_ctx *ctx, const struct rte_mbuf *m)
+{
+	uint32_t rip, ports;
+
+	if (seg_flow_key(m, &rip, &ports))
+		rte_prefetch0(&ctx->flows[flow_hash(rip, ports) & ctx->flow_mask]);
+}
+
+static inline void
+flow_prefetch_tcb(struct fc_tcp_ctx *ctx, const struct rte_mbuf *m)
+{
+	uint32_t rip, ports;
+	const struct tcb *t;
+
+	if (!seg_flow_key(m, &rip, &ports))
+		return;
+	t = flow_lookup(ctx, rip, (uint16_t)(ports >> 16), (uint16_t)ports);
+	if (t != NULL) {
+		rte_prefetch0(t);
+		rte_prefetch0((const char *)t + RTE_CACHE_LINE_SIZE);
+		rte_prefetch0((const char *)t + 2 * RTE_CACHE_LINE_SIZE);
+	}
+}
+
 /* Validate one frame, demultiplex, dispatch. */
 static void
 input_one(struct fc_tcp_ctx *ctx, struct rte_mbuf *m)
@@ -1006,9 +1053,14 @@ fc_tcp_rx_bulk(struct fc_tcp_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint6
 		ctx->now_us = (uint32_t)(now / 1000);
 	}
 	ctx->in_burst = 1;
+	/* With many connections the flow table and the TCBs are cold: fetch the burst's
+	 * flow-table slots first, then each segment's TCB while the one before it is being
+	 * processed. Only hints: input_one() looks the flow up again. */
+	for (i = 0; i < n; i++)
+		flow_prefetch_slot(ctx, pkts[i]);
 	for (i = 0; i < n; i++) {
 		if (i + 1 < n)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+			flow_prefetch_tcb(ctx, pkts[i + 1]);
 		input_one(ctx, pkts[i]);
 	}
 	tcp_flush_acks(ctx);

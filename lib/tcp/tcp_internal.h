@@ -231,6 +231,16 @@ ns_to_tick(const struct fc_tcp_ctx *ctx, uint64_t ns)
 	return (ns + ctx->cfg.timer_res_ns - 1) / ctx->cfg.timer_res_ns;
 }
 
+/* Flow-table hash of (remote address, remote port << 16 | local port). */
+static inline uint32_t
+flow_hash(uint32_t rip, uint32_t ports)
+{
+	uint64_t k = ((uint64_t)rip << 32) | ports;
+
+	k *= 0x9e3779b97f4a7c15ull;
+	return (uint32_t)(k >> 32) ^ (uint32_t)k;
+}
+
 /* tcp_ctx.c */
 struct tcb *tcb_alloc(struct fc_tcp_ctx *ctx);
 void tcb_close(struct fc_tcp_ctx *ctx, struct tcb *t, enum fc_tcp_close_reason reason, bool notify);
