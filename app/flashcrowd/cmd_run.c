@@ -296,6 +296,7 @@ fc_cmd_run(int argc, char **argv)
 		.gateway = st->sc.port.gateway, .eal = st->sc.eal[0] ? st->sc.eal : NULL,
 		.nb_clients = rp->nb_workers, .target_ip = st->sc.target.ip,
 		.server_max_conns = rp->tcp.max_conns,
+		.impaired = st->impair.rx_set || st->impair.tx_set,
 		/* Per connection and request in flight, each side's pool holds one mbuf in the
 		 * send queue until it is ACKed and one frame on its way, and the peer's ACK may
 		 * itself wait in a queue: four, so a full port never empties the pool. */
@@ -310,6 +311,9 @@ fc_cmd_run(int argc, char **argv)
 	fc_signals_install();
 	fc_pair_net_conf(&st->pair, &st->netconf);
 	rp->tcp.tx_cksum_offload = st->netconf.tx_ip_cksum_offload;
+	/* Loss on the embedded pair comes only from --impair, which wants the quick RTO. */
+	if (st->pair.embedded && !po.impaired)
+		rp->tcp.rto_min_ns = FC_PAIR_RTO_MIN_NS;
 	/* Multi-queue NIC with RSS: source ports whose replies hash back to each worker's queue. */
 	rc = fc_pair_rss_conf(&st->pair, &st->rss, &rp->tcp);
 	if (rc != 0) {

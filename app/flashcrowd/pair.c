@@ -105,7 +105,8 @@ start_servers(struct fc_pair *p, const struct fc_pair_opts *o)
 		.pool = p->server.pool,
 	};
 	struct fc_tcp_config tc = {
-		.max_conns = o->server_max_conns, .rto_min_ns = 10000000ull,
+		.max_conns = o->server_max_conns,
+		.rto_min_ns = o->impaired ? 10000000ull : FC_PAIR_RTO_MIN_NS,
 		.rto_init_ns = 200000000ull,
 	};
 

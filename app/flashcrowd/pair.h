@@ -17,6 +17,15 @@
 
 #define FC_MAX_WORKERS 64
 
+/*
+ * Minimum RTO on both sides of the embedded pair. The in-process ring loses nothing (a full
+ * ring holds what it refuses, port_io.h), so a retransmission there is always spurious:
+ * with thousands of connections in closed loop the requests queue for tens of ms, the RTT
+ * is steady, RTTVAR shrinks and an RTO of SRTT + a few ms fires on any jitter. Linux's
+ * floor of 200 ms keeps that from happening; runs on a real port keep 10 ms, for loss.
+ */
+#define FC_PAIR_RTO_MIN_NS 200000000ull
+
 struct fc_pair_opts {
 	const char *prog;               /**< argv[0] */
 	bool embedded;                  /**< the in-process pair */
@@ -29,6 +38,8 @@ struct fc_pair_opts {
 	unsigned nb_clients;            /**< client workers (queue pairs) */
 	uint32_t target_ip;             /**< network order: the embedded server's address */
 	uint32_t server_max_conns;      /**< TCBs per server worker */
+	bool impaired;                  /**< --impair injects loss: the embedded server keeps
+					  * the quick RTO (10 ms) instead of FC_PAIR_RTO_MIN_NS */
 	uint32_t min_mbufs;             /**< mbufs per port at least (raises the profile's count
 					  * for many connections); 0 = the profile's */
 	bool cpus_from_end;             /**< place workers from the last CPU down (serve), so a

@@ -3,6 +3,8 @@
 # usage: test_pair.sh SRCDIR FLASHCROWD embedded|memif
 #   embedded  one process: client and server workers joined by net_ring; 10 s closed loop
 #   memif     two processes: `serve` on memif_server, `run` on memif_client; 10 s closed loop
+#   many      embedded, 20,000 connections: the ring fills, so the run must show frames
+#             held for a full port and none lost, every connection opened once, 0 errors
 #   thresholds  embedded: a failing threshold with --abort-on-fail stops early and exits 99,
 #             a passing one exits 0; --hgrm writes an HdrHistogram percentile file
 # Checks: 0 errors, every response 2xx, sent == completed + errors.total.
@@ -40,6 +42,19 @@ memif)
 	wait $srv || fail "serve exited $?"
 	srv=
 	grep -q '^serve: done:' "$work/serve.log" || fail "serve printed no summary"
+	;;
+many)
+	"$fc" run --embedded -c 20000 -d 12s --ramp-up 2s --json "$work/r.json" >"$work/run.log" 2>&1 ||
+		fail "run exited $?"
+	python3 - "$work/r.json" <<'PY' || fail "backpressure checks"
+import json, sys
+t = json.load(open(sys.argv[1]))["tcp"]
+assert t["tx_deferred"] > 0, "the port never filled: the test does not exercise backpressure"
+assert t["tx_refused"] == 0, "%d frames lost before the wire" % t["tx_refused"]
+assert t["mbuf_alloc_fails"] == 0, "%d mbuf allocation failures" % t["mbuf_alloc_fails"]
+assert t["connects"] == 20000, "%d connects for 20000 connections (reconnects)" % t["connects"]
+print("tx_deferred %d, retransmits %d" % (t["tx_deferred"], t["retransmits"]))
+PY
 	;;
 thresholds)
 	"$fc" run --embedded -c 8 -d 20s --threshold 'p99 < 1us' --abort-on-fail \
