@@ -11,6 +11,7 @@
  * So sent == completed + errors.total after the drain.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,10 @@
 #include "clock.h"
 #include "engine.h"
 
+/* The lines lib/tcp prefetches for a connection hold what each request and response uses. */
+_Static_assert(offsetof(struct fc_client_conn, req) + sizeof(struct fc_client_req) <=
+	       2 * RTE_CACHE_LINE_SIZE, "fc_client_conn: hot fields beyond two cache lines");
+
 enum conn_state {
 	CONN_FREE = 0,          /**< no TCP connection */
 	CONN_CONNECTING,        /**< SYN sent */
@@ -28,7 +33,8 @@ enum conn_state {
 
 #define NEW_CONNS_PER_PASS 64           /* bounds SYN bursts when ramping or reconnecting */
 #define RECONNECT_BACKOFF_NS 10000000ull /* after a failed or refused connection */
-#define TIMEOUT_SCAN_PER_PASS 64
+/* Every slot is looked at once per period: the timeouts are 100 ms at least (the envelope). */
+#define TIMEOUT_SCAN_PERIOD_NS 10000000ull
 #define BACKLOG_MAX (1u << 20)
 
 static uint64_t
@@ -77,6 +83,7 @@ fail_in_flight(struct fc_client_worker *w, struct fc_client_conn *cc, enum fc_st
 				src->on_result(w, cc, cc->tag[(cc->q_head + i) % FC_PIPE_MAX], 0);
 		fc_stats_add(&w->stats.err[kind], cc->q_len);
 		cc->q_len = 0;
+		cc->q_head = 0;
 	}
 }
 
@@ -97,7 +104,7 @@ static void
 record_response(struct fc_client_worker *w, struct fc_client_conn *cc,
 		const struct fc_http_client_result *r, uint64_t now)
 {
-	uint64_t intended = cc->intended[cc->q_head], sent = cc->sent_at[cc->q_head];
+	uint64_t intended = cc->req[cc->q_head].intended, sent = cc->req[cc->q_head].sent_at;
 	struct fc_hist *h = fc_hist_pair_poll(&w->lat);
 	const struct fc_client_source *src = w->rp->source;
 
@@ -105,7 +112,8 @@ record_response(struct fc_client_worker *w, struct fc_client_conn *cc,
 		src->on_result(w, cc, cc->tag[cc->q_head], r->status);
 
 	cc->q_head = (uint8_t)((cc->q_head + 1) % FC_PIPE_MAX);
-	cc->q_len--;
+	if (--cc->q_len == 0)
+		cc->q_head = 0; /* back to req[0], the line prefetched with the connection */
 	/* Corrected latency counts from when the request should have left (wrk2). */
 	fc_hist_record(h, now - intended);
 	if (w->rp->open_loop)
@@ -238,8 +246,8 @@ write_request(struct fc_client_worker *w, struct fc_client_conn *cc, const void 
 	}
 	uint8_t slot = (uint8_t)((cc->q_head + cc->q_len) % FC_PIPE_MAX);
 
-	cc->intended[slot] = intended;
-	cc->sent_at[slot] = now;
+	cc->req[slot].intended = intended;
+	cc->req[slot].sent_at = now;
 	cc->tag[slot] = tag;
 	cc->q_len++;
 	FC_STATS_INC(&w->stats, req_sent);
@@ -430,11 +438,25 @@ manage_conns(struct fc_client_worker *w, uint64_t now)
 	}
 }
 
-/* A slice of the slots per pass: request and connect timeouts become counted errors. */
+/*
+ * Request and connect timeouts become counted errors. Paced by time, not by loop pass:
+ * 64 slots on every pass read over a hundred cache lines per pass at 50,000 connections,
+ * whatever the traffic; now each slot is read once per TIMEOUT_SCAN_PERIOD_NS.
+ */
 static void
 scan_timeouts(struct fc_client_worker *w, uint64_t now)
 {
-	for (unsigned k = 0; k < TIMEOUT_SCAN_PER_PASS; k++) {
+	uint64_t due = (now - w->scan_last) * w->nb_slots / TIMEOUT_SCAN_PERIOD_NS;
+
+	if (due == 0)
+		return;
+	if (due >= w->nb_slots) {
+		due = w->nb_slots;
+		w->scan_last = now;
+	} else {
+		w->scan_last += due * TIMEOUT_SCAN_PERIOD_NS / w->nb_slots;
+	}
+	for (uint64_t k = 0; k < due; k++) {
 		struct fc_client_conn *cc = &w->conns[w->scan_pos];
 
 		w->scan_pos = (w->scan_pos + 1) % w->nb_slots;
@@ -442,7 +464,7 @@ scan_timeouts(struct fc_client_worker *w, uint64_t now)
 			fail_in_flight(w, cc, FC_STATS_ERR_CONNECT);
 			fc_tcp_abort(cc->tcp);
 		} else if (cc->state == CONN_READY && cc->q_len &&
-			   now - cc->sent_at[cc->q_head] > w->rp->request_timeout_ns) {
+			   now - cc->req[cc->q_head].sent_at > w->rp->request_timeout_ns) {
 			fail_in_flight(w, cc, FC_STATS_ERR_TIMEOUT);
 			fc_tcp_abort(cc->tcp);
 		}

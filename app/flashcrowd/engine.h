@@ -93,14 +93,31 @@ struct fc_client_source {
 	const void *arg;        /**< shared read-only data of the source (the replay plan) */
 };
 
-/** One client connection slot. */
+/** One request in flight on a client connection. */
+struct fc_client_req {
+	uint64_t intended;                      /**< when it should have left (latency base) */
+	uint64_t sent_at;                       /**< when it was written */
+};
+
+/**
+ * One client connection slot. Every request and response touches the first two cache
+ * lines, which lib/tcp prefetches ahead of the segment (the TCB's user pointer): the
+ * state, the response parser and req[0]. The FIFO restarts at req[0] whenever it empties,
+ * so a connection without pipelining never touches the rest.
+ */
 struct fc_client_conn {
 	struct fc_tcp_conn *tcp;                /**< NULL when the slot is free */
 	struct fc_client_worker *w;             /**< owner */
+	uint8_t q_head;                         /**< FIFO head */
+	uint8_t q_len;                          /**< requests in flight */
+	uint8_t state;                          /**< enum conn_state (client.c) */
+	bool in_ready;                          /**< on the ready stack */
+	bool closing;                           /**< close requested: send nothing more */
+	uint64_t not_before;                    /**< think time / reconnect back-off */
 	struct fc_http_client_parser parser;    /**< response stream state */
-	uint64_t intended[FC_PIPE_MAX];         /**< in-flight FIFO: intended send time */
-	uint64_t sent_at[FC_PIPE_MAX];          /**< in-flight FIFO: actual send time */
+	struct fc_client_req req[FC_PIPE_MAX];  /**< in-flight FIFO */
 	uint32_t tag[FC_PIPE_MAX];              /**< in-flight FIFO: request source's tag */
+	uint64_t opened_at;                     /**< connect() time, for the connect timeout */
 	uint64_t src_base;                      /**< request source: time base of this connection */
 	uint32_t src_next;                      /**< request source: next request to write */
 	uint32_t src_end;                       /**< request source: one past the last request */
@@ -110,14 +127,7 @@ struct fc_client_conn {
 	bool src_active;                        /**< request source: slot owned by the source */
 	bool src_held;                          /**< request source: the next request was due but
 						  * waited for the previous response */
-	uint64_t opened_at;                     /**< connect() time, for the connect timeout */
-	uint64_t not_before;                    /**< think time / reconnect back-off */
-	uint8_t q_head;                         /**< FIFO head */
-	uint8_t q_len;                          /**< requests in flight */
-	uint8_t state;                          /**< enum conn_state (client.c) */
-	bool in_ready;                          /**< on the ready stack */
-	bool closing;                           /**< close requested: send nothing more */
-};
+} __rte_cache_aligned;
 
 /** Per-worker control words: each on its own cache line, one writer each. */
 struct fc_worker_ctl {
@@ -155,6 +165,7 @@ struct fc_client_worker {
 	uint64_t backlog_unsent;                /**< due requests never sent (run ended, backlog full) */
 	uint64_t issued;                        /**< requests issued (max_requests) */
 	uint32_t scan_pos;                      /**< timeout scan cursor */
+	uint64_t scan_last;                     /**< timeout scan: time the cursor is at */
 	uint32_t next_free_hint;                /**< slot search cursor */
 	uint64_t rng;                           /**< PRNG for the mix */
 	uint64_t close_started;                 /**< CLOSE phase: when connections were closed */

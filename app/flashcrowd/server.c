@@ -6,6 +6,7 @@
  * says it is writable, and an injected delay holds a reply (and those behind it) until due.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <rte_ethdev.h>
@@ -26,16 +27,22 @@ struct srv_reply {
 	bool close;
 };
 
+/* Each request touches the first two cache lines, which lib/tcp prefetches ahead of the
+ * segment: the state, the request parser and q[0]. The queue restarts at q[0] whenever it
+ * empties, so without pipelining the other entries stay untouched. */
 struct srv_conn {
 	struct fc_tcp_conn *tcp;
 	struct fc_server_worker *w;
-	struct fc_http_server_conn http;
-	struct srv_reply q[REPLY_QUEUE];
 	uint8_t q_head, q_len;
 	bool in_active;
 	bool closing;           /* read no more requests: a close reply was queued, or EOF */
 	bool fin_after;         /* the client sent FIN: close once the queue is empty */
-};
+	struct fc_http_server_conn http;
+	struct srv_reply q[REPLY_QUEUE];
+} __rte_cache_aligned;
+
+_Static_assert(offsetof(struct srv_conn, q) + sizeof(struct srv_reply) <= 2 * RTE_CACHE_LINE_SIZE,
+	       "srv_conn: hot fields beyond two cache lines");
 
 static void
 active_push(struct fc_server_worker *w, struct srv_conn *sc)
@@ -66,7 +73,8 @@ flush_replies(struct fc_server_worker *w, struct srv_conn *sc, uint64_t now)
 		}
 		fc_hist_record(fc_hist_pair_poll(&w->service), now - r->req_done_ns);
 		sc->q_head = (uint8_t)((sc->q_head + 1) % REPLY_QUEUE);
-		sc->q_len--;
+		if (--sc->q_len == 0)
+			sc->q_head = 0; /* back to q[0], the line prefetched with the connection */
 		if (r->close) {
 			fc_tcp_close(sc->tcp);
 			return true;

@@ -152,7 +152,7 @@ fc_tcp_send_copy(struct fc_tcp_conn *c, const void *p, size_t len)
 		}
 	}
 	while (done < n) {
-		struct rte_mbuf *m = rte_pktmbuf_alloc(ctx->cfg.pool);
+		struct rte_mbuf *m = tcp_mbuf_alloc(ctx);
 		uint32_t k;
 
 		if (m == NULL) {

@@ -168,6 +168,9 @@ fc_tcp_ctx_create(const struct fc_tcp_config *cfg, int socket_id)
 	if (ports_init(ctx, socket_id) < 0)
 		goto fail;
 	ctx->tcbs[0].user = ctx;
+	/* rte_pktmbuf_init() puts the buffer right after the mbuf and its private area. */
+	ctx->mbuf_data_off = (uint32_t)(sizeof(struct rte_mbuf) + rte_pktmbuf_priv_size(c.pool) +
+		RTE_PKTMBUF_HEADROOM);
 	tcp_hdr_template_init(ctx);
 	/* Free list in ascending index order so that tests see predictable TCBs. */
 	for (i = 1; i <= c.max_conns; i++) {
@@ -206,6 +209,7 @@ fc_tcp_ctx_free(struct fc_tcp_ctx *ctx)
 	tcb_release_dead(ctx);
 	while (ctx->txq_head != ctx->txq_tail)
 		rte_pktmbuf_free(ctx->txq[ctx->txq_head++ & ctx->txq_mask]);
+	tcp_mbuf_stash_free(ctx);
 	ports_free(ctx);
 	rte_free(ctx->tcbs);
 	rte_free(ctx->flows);

@@ -40,6 +40,11 @@
  * indirect mbufs: an indirect mbuf costs more than copying a few cache lines. */
 #define TCP_TX_COPY_MAX 256
 
+/* Every mbuf lib/tcp builds comes from a stash refilled TCP_MBUF_STASH at a time, whose next
+ * TCP_MBUF_PREFETCH entries are prefetched for writing (tcp_mbuf_alloc). */
+#define TCP_MBUF_STASH 32
+#define TCP_MBUF_PREFETCH 4
+
 /* tcb.flags */
 #define TF_ACKNOW     0x0001 /* send an ACK at the end of this burst */
 #define TF_FIN_QUEUED 0x0002 /* application shut down writing: FIN after the queued data */
@@ -197,6 +202,9 @@ struct fc_tcp_ctx {
 	uint32_t txq_tail;             /* next free */
 	struct tcp_ports ports;
 	int meta_off;                  /* dynfield offset of struct tcp_mb_meta */
+	uint32_t mbuf_data_off;        /* from an mbuf of cfg.pool to its data after reset */
+	uint16_t stash_n;              /* mbufs left in stash[] */
+	struct rte_mbuf *stash[TCP_MBUF_STASH]; /* raw mbufs taken from the pool in bulk */
 	uint8_t hdr_tmpl[RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr)]; /* constant fields */
 	uint32_t ip_sum_base;          /* 16-bit ones' sum of the template's IPv4 header */
 	uint32_t ph_sum_base;          /* pseudo-header sum: local address + protocol */
@@ -295,6 +303,8 @@ int tcp_send_seg(struct fc_tcp_ctx *ctx, struct tcb *t, uint32_t seq, uint32_t l
 void tcp_send_rst_raw(struct fc_tcp_ctx *ctx, uint32_t rip, uint16_t rport, uint16_t lport,
 	uint32_t seq, uint32_t ack, uint8_t flags);
 void txq_push(struct fc_tcp_ctx *ctx, struct rte_mbuf *m);
+struct rte_mbuf *tcp_mbuf_alloc(struct fc_tcp_ctx *ctx);
+void tcp_mbuf_stash_free(struct fc_tcp_ctx *ctx);
 void tcp_flush_acks(struct fc_tcp_ctx *ctx);
 void tcp_retransmit_head(struct fc_tcp_ctx *ctx, struct tcb *t);
 
