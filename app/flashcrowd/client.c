@@ -487,14 +487,15 @@ close_all(struct fc_client_worker *w)
 	}
 }
 
-void
+bool
 fc_client_worker_poll(struct fc_client_worker *w, uint64_t now)
 {
 	uint32_t phase = __atomic_load_n(&w->ctl.phase, __ATOMIC_ACQUIRE);
+	uint16_t moved;
 
 	fc_hist_pair_poll(&w->lat);
 	fc_hist_pair_poll(&w->lat_unc);
-	fc_io_rx_input(&w->io, &w->net, w->tcp, now);
+	moved = fc_io_rx_input(&w->io, &w->net, w->tcp, now);
 	fc_tcp_process(w->tcp, now);
 
 	if (phase == FC_PHASE_RUN && w->rp->source != NULL) {
@@ -510,9 +511,10 @@ fc_client_worker_poll(struct fc_client_worker *w, uint64_t now)
 		close_all(w);
 	}
 	scan_timeouts(w, now);
-	fc_io_flush(&w->io, &w->net, w->tcp, now);
+	moved = (uint16_t)(moved + fc_io_flush(&w->io, &w->net, w->tcp, now));
 	/* Slots, not TCBs: a connection in TIME_WAIT is done as far as the run is concerned. */
 	__atomic_store_n(&w->ctl.open_conns, w->nb_used, __ATOMIC_RELAXED);
+	return moved > 0;
 }
 
 int
@@ -520,8 +522,14 @@ fc_client_worker_main(void *arg)
 {
 	struct fc_client_worker *w = arg;
 
-	while (__atomic_load_n(&w->ctl.phase, __ATOMIC_ACQUIRE) != FC_PHASE_EXIT)
-		fc_client_worker_poll(w, fc_now_ns());
+	while (__atomic_load_n(&w->ctl.phase, __ATOMIC_ACQUIRE) != FC_PHASE_EXIT) {
+		uint64_t t0 = rte_rdtsc();
+
+		/* Cycles per request = busy cycles / requests: passes that moved no frame are
+		 * idle polling, not cost. */
+		if (fc_client_worker_poll(w, fc_tsc_to_ns(t0)))
+			fc_stats_add(&w->stats.busy_cycles, rte_rdtsc() - t0);
+	}
 	/* Send the last FINs/RSTs we queued. */
 	fc_io_flush_final(&w->io, &w->net, w->tcp, fc_now_ns());
 	__atomic_store_n(&w->ctl.exited, 1, __ATOMIC_RELEASE);

@@ -175,6 +175,7 @@ fc_cmd_serve(int argc, char **argv)
 
 	struct fc_http_server_stats tot = {0};
 	struct fc_hist *svc = fc_hist_create(SOCKET_ID_ANY);
+	uint64_t busy = 0;
 
 	for (unsigned i = 0; i < threads; i++)
 		__atomic_store_n(&ws[i].ctl.phase, FC_PHASE_EXIT, __ATOMIC_RELEASE);
@@ -184,6 +185,7 @@ fc_cmd_serve(int argc, char **argv)
 		tot.not_found += ws[i].http_stats.not_found;
 		tot.parse_errors += ws[i].http_stats.parse_errors;
 		tot.resp_bytes += ws[i].http_stats.resp_bytes;
+		busy += ws[i].stats.busy_cycles;
 		if (svc)
 			fc_hist_pair_drain(&ws[i].service, svc);
 	}
@@ -193,6 +195,8 @@ fc_cmd_serve(int argc, char **argv)
 	if (svc && fc_hist_count(svc))
 		printf(", service time p50 %.3fus p99 %.3fus", fc_hist_percentile(svc, 50) / 1e3,
 		       fc_hist_percentile(svc, 99) / 1e3);
+	if (tot.requests)
+		printf(", %.0f cycles per request", (double)busy / (double)tot.requests);
 	printf("\n");
 	fc_hist_free(svc);
 out_pair:

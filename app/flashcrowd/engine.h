@@ -194,8 +194,11 @@ int fc_client_worker_init(struct fc_client_worker *w, const struct fc_run_params
 /** The worker loop; runs until phase EXIT. lcore function signature. */
 int fc_client_worker_main(void *arg);
 
-/** One loop pass (the health check drives it from the main lcore). */
-void fc_client_worker_poll(struct fc_client_worker *w, uint64_t now);
+/**
+ * One loop pass (the health check drives it from the main lcore).
+ * @return whether the pass received or sent a frame
+ */
+bool fc_client_worker_poll(struct fc_client_worker *w, uint64_t now);
 
 /** Abort what is left, count it, free the contexts. Call after the loop has ended. */
 void fc_client_worker_fini(struct fc_client_worker *w);

@@ -342,6 +342,7 @@ fc_pair_print_server(const struct fc_pair *p, FILE *f)
 {
 	uint64_t req = 0, acc = 0, rx = 0, unknown = 0, syn_drops = 0, net_drop = 0, cks = 0;
 	uint64_t blocked = 0, dropped = 0, parse = 0, rtx = 0, deferred = 0, lost = 0, nomem = 0;
+	uint64_t busy = 0;
 
 	for (unsigned i = 0; i < p->nb_servers && p->servers; i++) {
 		const struct fc_server_worker *w = &p->servers[i];
@@ -362,6 +363,7 @@ fc_pair_print_server(const struct fc_pair *p, FILE *f)
 		deferred += w->io.tx_deferred;
 		lost += w->io.tx_refused + t->txq_drops;
 		nomem += t->mbuf_alloc_fails + w->net.stats.alloc_fail;
+		busy += w->stats.busy_cycles;
 	}
 	fprintf(f, "  embedded server: %lu requests, %lu accepts, %lu frames in (%lu dropped by "
 		"L2/L3, %lu checksum errors), %lu segments for unknown flows, %lu SYNs dropped, "
@@ -370,9 +372,9 @@ fc_pair_print_server(const struct fc_pair *p, FILE *f)
 		(unsigned long)cks, (unsigned long)unknown, (unsigned long)syn_drops,
 		(unsigned long)parse, (unsigned long)blocked, (unsigned long)dropped);
 	fprintf(f, "  embedded server: %lu retransmissions, %lu frames waited for a full port, "
-		"%lu frames lost before the wire, %lu mbuf allocation failures\n",
-		(unsigned long)rtx, (unsigned long)deferred, (unsigned long)lost,
-		(unsigned long)nomem);
+		"%lu frames lost before the wire, %lu mbuf allocation failures, %.0f cycles per "
+		"request\n", (unsigned long)rtx, (unsigned long)deferred, (unsigned long)lost,
+		(unsigned long)nomem, req ? (double)busy / (double)req : 0.0);
 }
 
 void

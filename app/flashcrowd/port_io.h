@@ -151,8 +151,9 @@ fc_io_tx(struct fc_port_io *io, struct rte_mbuf **pkts, uint16_t n, uint64_t now
 /**
  * One worker pass's output: lib/net's frames (ARP, ICMP), then lib/tcp's, as many as the
  * port can take (what it cannot stays queued in lib/tcp), through fc_io_tx().
+ * @return frames taken from lib/net and lib/tcp
  */
-static inline void
+static inline uint16_t
 fc_io_flush(struct fc_port_io *io, struct fc_net_ctx *net, struct fc_tcp_ctx *tcp, uint64_t now)
 {
 	struct rte_mbuf *tx[FC_IO_PENDING];
@@ -161,6 +162,7 @@ fc_io_flush(struct fc_port_io *io, struct fc_net_ctx *net, struct fc_tcp_ctx *tc
 
 	n = (uint16_t)(n + fc_tcp_tx_bulk(tcp, tx + n, (uint16_t)(room - n)));
 	fc_io_tx(io, tx, n, now);
+	return n;
 }
 
 /**

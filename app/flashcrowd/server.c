@@ -228,15 +228,18 @@ service_active(struct fc_server_worker *w, uint64_t now)
 	}
 }
 
-void
+bool
 fc_server_worker_poll(struct fc_server_worker *w, uint64_t now)
 {
+	uint16_t moved;
+
 	fc_hist_pair_poll(&w->service);
-	fc_io_rx_input(&w->io, &w->net, w->tcp, now);
+	moved = fc_io_rx_input(&w->io, &w->net, w->tcp, now);
 	fc_tcp_process(w->tcp, now);
 	if (w->nb_active)
 		service_active(w, now);
-	fc_io_flush(&w->io, &w->net, w->tcp, now);
+	moved = (uint16_t)(moved + fc_io_flush(&w->io, &w->net, w->tcp, now));
+	return moved > 0;
 }
 
 int
@@ -244,8 +247,12 @@ fc_server_worker_main(void *arg)
 {
 	struct fc_server_worker *w = arg;
 
-	while (__atomic_load_n(&w->ctl.phase, __ATOMIC_ACQUIRE) != FC_PHASE_EXIT)
-		fc_server_worker_poll(w, fc_now_ns());
+	while (__atomic_load_n(&w->ctl.phase, __ATOMIC_ACQUIRE) != FC_PHASE_EXIT) {
+		uint64_t t0 = rte_rdtsc();
+
+		if (fc_server_worker_poll(w, fc_tsc_to_ns(t0)))
+			w->stats.busy_cycles += rte_rdtsc() - t0;
+	}
 	fc_io_flush_final(&w->io, &w->net, w->tcp, fc_now_ns());
 	__atomic_store_n(&w->ctl.exited, 1, __ATOMIC_RELEASE);
 	return 0;

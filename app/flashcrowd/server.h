@@ -17,6 +17,7 @@ struct fc_server_stats {
 	uint64_t replies_dropped;        /**< replies refused: pipeline queue full (connection reset) */
 	uint64_t send_blocked;           /**< replies that waited for send space */
 	uint64_t delayed;                /**< replies held by delay injection */
+	uint64_t busy_cycles;            /**< TSC cycles of loop passes that moved frames */
 };
 
 struct fc_server_worker {
@@ -51,8 +52,11 @@ int fc_server_worker_init(struct fc_server_worker *w, const struct fc_http_serve
 /** The server loop; runs until phase EXIT. */
 int fc_server_worker_main(void *arg);
 
-/** One loop pass. */
-void fc_server_worker_poll(struct fc_server_worker *w, uint64_t now);
+/**
+ * One loop pass.
+ * @return whether the pass received or sent a frame
+ */
+bool fc_server_worker_poll(struct fc_server_worker *w, uint64_t now);
 
 /** Free the contexts (after the loop ended). */
 void fc_server_worker_fini(struct fc_server_worker *w);

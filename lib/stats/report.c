@@ -311,7 +311,10 @@ fc_report_to_json(const struct fc_report *r)
 		     add_num(x, "rps", rate_of(s->req_completed, r->duration_s)) &&
 		     add_num(x, "rx_bytes", s->bytes_rx) && add_num(x, "tx_bytes", s->bytes_tx) &&
 		     add_num(x, "connects", s->connects) &&
-		     add_num(x, "connections", s->conn_open);
+		     add_num(x, "connections", s->conn_open) &&
+		     add_num(x, "busy_cycles", s->busy_cycles) &&
+		     add_num(x, "cycles_per_request", s->req_completed ?
+			     (double)s->busy_cycles / (double)s->req_completed : 0);
 	}
 
 	ok = ok && add_num(root, "duration_s", r->duration_s) &&

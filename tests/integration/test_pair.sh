@@ -81,7 +81,9 @@ assert q["sent"] == q["completed"] + q["errors"]["total"], "accounting invariant
 assert q["errors"]["total"] == 0, "errors: %r" % q["errors"]
 assert q["completed"] > 1000, "only %d requests" % q["completed"]
 assert r["status"]["2xx"] == q["completed"], "non-2xx responses"
-print("completed %d, rps %.0f, p50 %.0fus, p99 %.0fus" % (q["completed"], r["throughput"]["rps"],
-      r["latency_us"]["p50"], r["latency_us"]["p99"]))
+cpr = [c["cycles_per_request"] for c in r["per_core"]]
+assert all(0 < x < 1e7 for x in cpr), "cycles per request: %r" % cpr
+print("completed %d, rps %.0f, p50 %.0fus, p99 %.0fus, %.0f cycles per request" % (q["completed"],
+      r["throughput"]["rps"], r["latency_us"]["p50"], r["latency_us"]["p99"], cpr[0]))
 PY
 echo "PASS: $mode"
