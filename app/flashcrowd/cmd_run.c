@@ -326,9 +326,10 @@ fc_cmd_run(int argc, char **argv)
 
 	printf("Running %s test @ %s\n", fc_fmt_duration(st->sc.load.duration_ns,
 	       (char[32]){0}, 32), st->sc.target.url);
-	printf("  %u threads and %u connections%s%s\n", rp->nb_workers, max_plan_conns(st),
+	printf("  %u threads and %u connections%s%s%s\n", rp->nb_workers, max_plan_conns(st),
 	       rp->open_loop ? ", open loop" : ", closed loop",
-	       st->pair.embedded ? ", embedded server" : "");
+	       st->pair.embedded ? ", embedded server" : "",
+	       st->pair.hugepages ? ", 2 MiB hugepages" : "");
 	fflush(stdout);
 
 	if (fc_run_resolve_target(&st->pair, st->rp.target_ip, st->sc.target.host,

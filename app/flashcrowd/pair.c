@@ -138,6 +138,24 @@ start_servers(struct fc_pair *p, const struct fc_pair_opts *o)
 	return FC_EXIT_OK;
 }
 
+/*
+ * What the run will take from EAL, for choosing hugepages (fc_platform_opts.mem_need): the
+ * pools (each mbuf is its data room plus about 256 bytes of header, private area and
+ * mempool overhead), the per-TCB state of both sides (lib/tcp's slot, the client's and
+ * the embedded server's connection slots, at most 4 KiB together) and 64 MiB for the rest
+ * (histograms, rings, queues).
+ */
+static uint64_t
+eal_mem_need(const struct fc_pair *p, const struct fc_pair_opts *o)
+{
+	uint64_t pools = p->embedded ? 2 : 1;
+	uint64_t mbufs = (uint64_t)p->profile.mbufs + (uint64_t)p->nb_clients *
+		(p->profile.rx_desc + p->profile.tx_desc + p->profile.mbuf_cache) + 1024;
+
+	return pools * mbufs * (p->profile.mbuf_data_room + 256u) +
+	       (uint64_t)o->server_max_conns * p->nb_clients * 4096u + (64ull << 20);
+}
+
 int
 fc_pair_up(struct fc_pair *p, const struct fc_pair_opts *o)
 {
@@ -204,6 +222,7 @@ fc_pair_up(struct fc_pair *p, const struct fc_pair_opts *o)
 	struct fc_platform_opts po = {
 		.prog = o->prog, .iface = o->iface, .eal_override = o->eal, .lcores = lcores,
 		.nb_queues = (uint16_t)p->nb_clients, .quiet = true,
+		.mem_need = eal_mem_need(p, o), .used_hugepages = &p->hugepages,
 	};
 	rc = fc_platform_eal_init(&p->profile, &po, err, sizeof(err));
 	if (rc != 0) {

@@ -49,6 +49,8 @@ struct fc_pair_opts {
 struct fc_pair {
 	bool embedded;                          /**< in-process pair */
 	bool eal_up;                            /**< EAL initialised */
+	bool hugepages;                         /**< EAL runs on 2 MiB hugepages (the profile's
+						  * eal_hugepages), not on 4 KiB pages */
 	struct fc_profile profile;              /**< client port profile */
 	struct fc_port client;                  /**< client port */
 	struct fc_port server;                  /**< embedded server port */

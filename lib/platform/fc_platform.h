@@ -40,6 +40,10 @@ struct fc_profile {
 	char vdev[FC_PROFILE_STR];              /**< vdev template (FC_PORT_VDEV) */
 	unsigned nb_eal_args;                   /**< entries used in eal_args */
 	char eal_args[FC_PROFILE_MAX_EAL_ARGS][FC_PROFILE_STR]; /**< EAL argument templates */
+	unsigned nb_eal_hp_args;                /**< entries used in eal_hp_args (0: none) */
+	char eal_hp_args[FC_PROFILE_MAX_EAL_ARGS][FC_PROFILE_STR]; /**< "eal_hugepages": used
+						  * instead of eal_args when enough 2 MiB
+						  * hugepages are free (fc_platform_opts) */
 	uint16_t max_queues;                    /**< queue pairs the profile allows (workers per port) */
 	uint16_t rx_desc;                       /**< RX descriptors per queue */
 	uint16_t tx_desc;                       /**< TX descriptors per queue */
@@ -87,6 +91,10 @@ struct fc_platform_opts {
 	uint16_t nb_queues;             /**< queue pairs wanted (workers) */
 	const char *file_prefix;        /**< EAL --file-prefix; NULL for "fc-<pid>" */
 	bool quiet;                     /**< keep EAL logs at warning level */
+	uint64_t mem_need;              /**< bytes the run will allocate from EAL; with the
+					  * profile's eal_hugepages, those arguments are used when
+					  * free 2 MiB hugepages hold this plus a quarter */
+	bool *used_hugepages;           /**< if not NULL, set to whether eal_hugepages was used */
 };
 
 /**
@@ -101,7 +109,9 @@ struct fc_platform_opts {
 int fc_profile_load(const char *path, struct fc_profile *p, char *err, size_t errlen);
 
 /**
- * Initialise EAL from the profile and options (vdev and EAL templates filled in).
+ * Initialise EAL from the profile and options (vdev and EAL templates filled in). The EAL
+ * arguments are, in order of preference: --eal (o->eal_override); the profile's
+ * eal_hugepages when o->mem_need fits in the free 2 MiB hugepages; the profile's eal.
  *
  * @return 0; -EINVAL on a bad template or option, or EAL arguments EAL rejects (err says
  *         which); -EIO when rte_eal_init fails otherwise (err carries rte_strerror)

@@ -47,6 +47,21 @@ split_words(char *s, char **words, int max)
 	return n;
 }
 
+/* Free 2 MiB hugepages, in bytes (0 when the kernel has none or says nothing). */
+static uint64_t
+hugepages_free_bytes(void)
+{
+	FILE *f = fopen("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages", "r");
+	unsigned long n = 0;
+
+	if (f == NULL)
+		return 0;
+	if (fscanf(f, "%lu", &n) != 1)
+		n = 0;
+	fclose(f);
+	return (uint64_t)n << 21;
+}
+
 int
 fc_platform_eal_init(const struct fc_profile *p, const struct fc_platform_opts *o,
 		     char *err, size_t errlen)
@@ -66,12 +81,21 @@ fc_platform_eal_init(const struct fc_profile *p, const struct fc_platform_opts *
 		}
 		argc += rc;
 	} else {
-		for (unsigned i = 0; i < p->nb_eal_args; i++) {
-			rc = fc_template_expand(p->eal_args[i], o->iface, o->nb_queues,
-						storage[argc], FC_PROFILE_STR);
+		bool hp = p->nb_eal_hp_args > 0 && o->mem_need > 0 &&
+			  hugepages_free_bytes() >= o->mem_need + o->mem_need / 4;
+		unsigned n = hp ? p->nb_eal_hp_args : p->nb_eal_args;
+		const char *key = hp ? "eal_hugepages" : "eal";
+
+		if (o->used_hugepages != NULL)
+			*o->used_hugepages = hp;
+		for (unsigned i = 0; i < n; i++) {
+			const char *tmpl = hp ? p->eal_hp_args[i] : p->eal_args[i];
+
+			rc = fc_template_expand(tmpl, o->iface, o->nb_queues, storage[argc],
+						FC_PROFILE_STR);
 			if (rc < 0) {
-				errf(err, errlen, "%s: field 'eal[%u]': value '%s' %s", p->path, i,
-				     p->eal_args[i], rc == -ENOSPC ? "expands past 255 characters" :
+				errf(err, errlen, "%s: field '%s[%u]': value '%s' %s", p->path, key, i,
+				     tmpl, rc == -ENOSPC ? "expands past 255 characters" :
 				     (o->iface == NULL ? "needs --iface" : "has an unknown {placeholder}"));
 				return -EINVAL;
 			}

@@ -39,7 +39,7 @@ fail(struct loader *l, const char *fmt, ...)
 
 /* The fields a profile may hold; anything else is a typo the user must hear about. */
 static const char *const top_fields[] = {
-	"name", "driver", "kind", "vdev", "eal", "queues", "descriptors", "offloads",
+	"name", "driver", "kind", "vdev", "eal", "eal_hugepages", "queues", "descriptors", "offloads",
 	"rss_key", "mbufs", "mtu", "promiscuous", "description", NULL,
 };
 static const char *const queue_fields[] = {"max", NULL};
@@ -61,6 +61,31 @@ check_fields(struct loader *l, const cJSON *obj, const char *prefix, const char 
 		if (known[i] == NULL)
 			return fail(l, "field '%s%s%s': unknown field", prefix, *prefix ? "." : "",
 				    it->string);
+	}
+	return 0;
+}
+
+/* An optional array of EAL argument templates. */
+static int
+get_eal_list(struct loader *l, const cJSON *root, const char *key,
+	     char out[FC_PROFILE_MAX_EAL_ARGS][FC_PROFILE_STR], unsigned *n)
+{
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(root, key), *a;
+
+	if (list == NULL)
+		return 0;
+	if (!cJSON_IsArray(list))
+		return fail(l, "field '%s': expected an array of strings", key);
+	cJSON_ArrayForEach(a, list) {
+		if (!cJSON_IsString(a))
+			return fail(l, "field '%s[%u]': expected a string", key, *n);
+		if (*n == FC_PROFILE_MAX_EAL_ARGS)
+			return fail(l, "field '%s': more than %d arguments", key,
+				    FC_PROFILE_MAX_EAL_ARGS);
+		if (strlen(a->valuestring) >= FC_PROFILE_STR)
+			return fail(l, "field '%s[%u]': longer than %d characters", key, *n,
+				    FC_PROFILE_STR - 1);
+		strcpy(out[(*n)++], a->valuestring);
 	}
 	return 0;
 }
@@ -207,24 +232,9 @@ parse_profile(struct loader *l, const cJSON *root, struct fc_profile *p)
 		fail(l, "field 'vdev': value '%s' does not start with the driver name '%s'",
 		     p->vdev, p->driver);
 
-	const cJSON *eal = cJSON_GetObjectItemCaseSensitive(root, "eal");
-	if (eal != NULL) {
-		const cJSON *a;
-
-		if (!cJSON_IsArray(eal))
-			return fail(l, "field 'eal': expected an array of strings");
-		cJSON_ArrayForEach(a, eal) {
-			if (!cJSON_IsString(a))
-				return fail(l, "field 'eal[%u]': expected a string", p->nb_eal_args);
-			if (p->nb_eal_args == FC_PROFILE_MAX_EAL_ARGS)
-				return fail(l, "field 'eal': more than %d arguments",
-					    FC_PROFILE_MAX_EAL_ARGS);
-			if (strlen(a->valuestring) >= FC_PROFILE_STR)
-				return fail(l, "field 'eal[%u]': longer than %d characters",
-					    p->nb_eal_args, FC_PROFILE_STR - 1);
-			strcpy(p->eal_args[p->nb_eal_args++], a->valuestring);
-		}
-	}
+	if (get_eal_list(l, root, "eal", p->eal_args, &p->nb_eal_args) != 0 ||
+	    get_eal_list(l, root, "eal_hugepages", p->eal_hp_args, &p->nb_eal_hp_args) != 0)
+		return -EINVAL;
 
 	const cJSON *q = get_obj(l, root, "queues", queue_fields);
 	v = p->max_queues;

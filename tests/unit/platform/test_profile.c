@@ -57,6 +57,14 @@ test_shipped(const char *dir)
 	CHECK(strcmp(p.driver, "net_af_packet") == 0);
 	CHECK_EQ(p.mbuf_data_room, 2176);
 	CHECK_EQ(p.promiscuous, true);
+	CHECK_EQ(p.nb_eal_hp_args, 0);
+	/* The embedded pair: hugepage arguments beside the 4 KiB fallback. */
+	snprintf(path, sizeof(path), "%s/ring.json", dir);
+	CHECK_EQ(fc_profile_load(path, &p, err, sizeof(err)), 0);
+	CHECK_EQ(p.kind, FC_PORT_RING);
+	CHECK_EQ(p.nb_eal_hp_args, 2);
+	CHECK(strcmp(p.eal_hp_args[1], "--in-memory") == 0);
+	CHECK(strcmp(p.eal_args[1], "--no-huge") == 0);
 	snprintf(path, sizeof(path), "%s/mlx5.json", dir);
 	CHECK_EQ(fc_profile_load(path, &p, err, sizeof(err)), 0);
 	CHECK_EQ(p.kind, FC_PORT_PCI);
@@ -118,6 +126,10 @@ test_invalid(void)
 	expect_error(BASE_HEAD "\"mtu\":9000}", "field 'mtu': value 9000 does not fit in mbufs.data_room 2176");
 	expect_error(BASE_HEAD "\"eal\":\"--no-huge\"}", "field 'eal': expected an array of strings");
 	expect_error(BASE_HEAD "\"eal\":[\"-m\", 512]}", "field 'eal[1]': expected a string");
+	expect_error(BASE_HEAD "\"eal_hugepages\":\"--in-memory\"}",
+		     "field 'eal_hugepages': expected an array of strings");
+	expect_error(BASE_HEAD "\"eal_hugepages\":[\"--no-pci\", true]}",
+		     "field 'eal_hugepages[1]': expected a string");
 }
 
 static void
