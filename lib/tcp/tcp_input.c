@@ -878,6 +878,8 @@ tcp_aligned_ts(const void *opt, struct tcp_opts *o)
 	return true;
 }
 
+#define RX_HINTS 64 /* segments per fc_tcp_rx_bulk() call that get prefetch hints */
+
 /* The flow key of a frame, for prefetching only: false when the frame is not plainly an
  * IPv4 TCP segment (input_one() then says what is wrong with it). */
 static inline bool
@@ -900,30 +902,27 @@ seg_flow_key(const struct rte_mbuf *m, uint32_t *rip, uint32_t *ports)
 	return true;
 }
 
+/* What fc_tcp_rx_bulk() learns about a segment ahead of processing it. */
+struct rx_hint {
+	uint32_t rip;           /* flow key (seg_flow_key); rip 0 = none, input_one() decides */
+	uint32_t ports;
+	struct tcb *t;          /* its TCB, looked up (and prefetched) ahead, or NULL */
+};
+
+/* Look the TCB of a hinted segment up (its flow slot was prefetched) and prefetch it. */
 static inline void
-flow_prefetch_slot(const struct fc_tcp_ctx *ctx, const struct rte_mbuf *m)
+hint_lookup(struct fc_tcp_ctx *ctx, struct rx_hint *h)
 {
-	uint32_t rip, ports;
+	struct tcb *t = NULL;
 
-	if (seg_flow_key(m, &rip, &ports))
-		rte_prefetch0(&ctx->flows[flow_hash(rip, ports) & ctx->flow_mask]);
-}
-
-static inline const struct tcb *
-flow_prefetch_tcb(struct fc_tcp_ctx *ctx, const struct rte_mbuf *m)
-{
-	uint32_t rip, ports;
-	const struct tcb *t;
-
-	if (!seg_flow_key(m, &rip, &ports))
-		return NULL;
-	t = flow_lookup(ctx, rip, (uint16_t)(ports >> 16), (uint16_t)ports);
+	if (h->rip != 0)
+		t = flow_lookup(ctx, h->rip, (uint16_t)(h->ports >> 16), (uint16_t)h->ports);
 	if (t != NULL) {
 		rte_prefetch0(t);
 		rte_prefetch0((const char *)t + RTE_CACHE_LINE_SIZE);
 		rte_prefetch0((const char *)t + 2 * RTE_CACHE_LINE_SIZE);
 	}
-	return t;
+	h->t = t;
 }
 
 /* What the segment will touch behind its TCB (read once the TCB has arrived): the head of
@@ -948,7 +947,7 @@ tcb_prefetch_deps(const struct tcb *t)
 
 /* Validate one frame, demultiplex, dispatch. */
 static void
-input_one(struct fc_tcp_ctx *ctx, struct rte_mbuf *m)
+input_one(struct fc_tcp_ctx *ctx, struct rte_mbuf *m, struct tcb *hint)
 {
 	const struct rte_ether_hdr *eh;
 	const struct rte_ipv4_hdr *ip;
@@ -1019,7 +1018,14 @@ input_one(struct fc_tcp_ctx *ctx, struct rte_mbuf *m)
 	ctx->cnt.rx_segs++;
 	hdr = RTE_ETHER_HDR_LEN + ihl + doff;
 
-	t = flow_lookup(ctx, s.rip, s.rport, s.lport);
+	/* The TCB looked up ahead is the flow's while it is in use and has this segment's
+	 * 4-tuple: tcb_close() takes a TCB out of the flow table as it marks it CLOSED, and a
+	 * closed TCB is reused only after the burst (tcb_release_dead). */
+	if (hint != NULL && hint->state != FC_TCP_CLOSED && hint->remote_ip == s.rip &&
+			hint->remote_port == s.rport && hint->local_port == s.lport)
+		t = hint;
+	else
+		t = flow_lookup(ctx, s.rip, s.rport, s.lport);
 	if (t != NULL && t->state == FC_TCP_TIME_WAIT && (s.flags & TH_SYN) &&
 			!(s.flags & (TH_ACK | TH_RST)) && SEQ_GT(s.seq, t->rcv_nxt) &&
 			listener_find(ctx, s.lport) != NULL) {
@@ -1075,21 +1081,31 @@ fc_tcp_rx_bulk(struct fc_tcp_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint6
 	}
 	ctx->in_burst = 1;
 	/* With many connections the flow table, the TCBs and what they point to are cold.
-	 * A pipeline of prefetches: the burst's flow-table slots first; then, while segment i
-	 * is processed, the TCB of segment i + 2 and what the TCB of segment i + 1 points to.
-	 * Only hints: input_one() looks the flow up again, so a TCB that processing frees or
-	 * reuses in between costs nothing but a wasted prefetch. */
-	const struct tcb *ahead1 = NULL, *ahead2 = NULL;
+	 * A pipeline of prefetches over the first RX_HINTS segments: the flow-table slots of
+	 * all of them first; then, while segment i is processed, the TCB of segment i + 2 and
+	 * what the TCB of segment i + 1 points to. The key is parsed once, and the TCB found
+	 * ahead saves input_one() its own lookup. */
+	struct rx_hint h[RX_HINTS];
+	uint16_t nh = n < RX_HINTS ? n : RX_HINTS;
 
-	for (i = 0; i < n; i++)
-		flow_prefetch_slot(ctx, pkts[i]);
-	if (n > 1)
-		ahead1 = flow_prefetch_tcb(ctx, pkts[1]);
+	if (n < 3)
+		nh = 0; /* nothing to overlap: the first TCB is needed at once */
+
+	for (i = 0; i < nh; i++) {
+		h[i].t = NULL;
+		if (seg_flow_key(pkts[i], &h[i].rip, &h[i].ports))
+			rte_prefetch0(&ctx->flows[flow_hash(h[i].rip, h[i].ports) & ctx->flow_mask]);
+		else
+			h[i].rip = 0;
+	}
+	for (i = 0; i < nh && i < 2; i++)
+		hint_lookup(ctx, &h[i]);
 	for (i = 0; i < n; i++) {
-		ahead2 = i + 2 < n ? flow_prefetch_tcb(ctx, pkts[i + 2]) : NULL;
-		tcb_prefetch_deps(ahead1);
-		input_one(ctx, pkts[i]);
-		ahead1 = ahead2;
+		if (i + 2 < nh)
+			hint_lookup(ctx, &h[i + 2]);
+		if (i + 1 < nh)
+			tcb_prefetch_deps(h[i + 1].t);
+		input_one(ctx, pkts[i], i < nh ? h[i].t : NULL);
 	}
 	tcp_flush_acks(ctx);
 	ctx->in_burst = 0;
