@@ -272,7 +272,6 @@ fc_cmd_xfer(int argc, char **argv)
 
 	struct fc_net_ctx net;
 	struct fc_net_conf nc;
-	struct rte_mbuf *pkts[32], *tcpp[32];
 	uint16_t pid = ap.client_port;
 	struct rte_ether_addr mac;
 	uint64_t start = fc_now_ns(), now = start;
@@ -310,18 +309,10 @@ fc_cmd_xfer(int argc, char **argv)
 	}
 	x.c = fc_tcp_connect(tcp, rte_be_to_cpu_32(ip), (uint16_t)port, &xfer_ops, &x, now);
 	while (x.c != NULL && !x.closed && !fc_stop_requested && now - start < limit) {
-		uint16_t n = fc_io_rx(&io, pkts, now), k = 0;
-
-		for (uint16_t i = 0; i < n; i++)
-			if (fc_net_input(&net, pkts[i], now) == FC_NET_TCP)
-				tcpp[k++] = pkts[i];
-		if (k)
-			fc_tcp_rx_bulk(tcp, tcpp, k, now);
+		fc_io_rx_input(&io, &net, tcp, now);
 		fc_tcp_process(tcp, now);
 		pump(&x);
-		n = fc_net_tx_bulk(&net, pkts, 32);
-		n += fc_tcp_tx_bulk(tcp, pkts + n, (uint16_t)(32 - n));
-		fc_io_tx(&io, pkts, n, now);
+		fc_io_flush(&io, &net, tcp, now);
 		now = fc_now_ns();
 	}
 	double secs = (now - start) / 1e9;

@@ -101,7 +101,7 @@ fc_io_tx_room(const struct fc_port_io *io)
 
 /* Send the held frames; true when none is left. */
 static inline int
-fc_io_tx_pending(struct fc_port_io *io)
+fc_io_tx_retry(struct fc_port_io *io)
 {
 	uint16_t n = io->nb_pending, sent;
 
@@ -125,7 +125,7 @@ fc_io_tx(struct fc_port_io *io, struct rte_mbuf **pkts, uint16_t n, uint64_t now
 {
 	struct rte_mbuf *imp[4 * FC_IO_BURST];
 	uint16_t sent = 0, left, keep;
-	int clear = fc_io_tx_pending(io);
+	int clear = fc_io_tx_retry(io);
 
 	if (io->imp_tx != NULL) {
 		/* While the port is full, the impairment stage keeps what the hold cannot. */

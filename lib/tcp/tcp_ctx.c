@@ -326,7 +326,6 @@ tcb_release_dead(struct fc_tcp_ctx *ctx)
 
 /* ---- flow table ---- */
 
-
 struct tcb *
 flow_lookup(struct fc_tcp_ctx *ctx, uint32_t rip, uint16_t rport, uint16_t lport)
 {

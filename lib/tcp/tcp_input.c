@@ -880,7 +880,8 @@ tcp_aligned_ts(const void *opt, struct tcp_opts *o)
 
 #define RX_HINTS 64 /* segments per fc_tcp_rx_bulk() call that get prefetch hints */
 
-/* The flow key of a frame, for prefetching only: false when the frame is not plainly an
+/* The flow key of a frame, for the prefetch hints only (input_one() parses and checks the
+ * frame itself, and uses a hint only when it matches): false when the frame is not plainly an
  * IPv4 TCP segment (input_one() then says what is wrong with it). */
 static inline bool
 seg_flow_key(const struct rte_mbuf *m, uint32_t *rip, uint32_t *ports)
