@@ -1638,6 +1638,7 @@ fc_cmd_replay(int argc, char **argv)
 	if (c.interrupted)
 		printf("  stopped by signal after %.1fs; drained and closed\n", c.elapsed_s);
 	fc_report_print_summary(report, stdout);
+	fc_run_print_cost(st->workers, st->rp.nb_workers, stdout);
 	if (st->pair.embedded)
 		fc_pair_print_server(&st->pair, stdout);
 	if (t.lag && t.lag_free)

@@ -391,6 +391,7 @@ fc_cmd_run(int argc, char **argv)
 	if (c.aborted)
 		printf("  stopped early: threshold failed (%s)\n", c.abort_why);
 	fc_report_print_summary(report, stdout);
+	fc_run_print_cost(st->workers, st->rp.nb_workers, stdout);
 	printf("  target health after the run: %s\n", st->health_post);
 	if (st->pair.embedded)
 		fc_pair_print_server(&st->pair, stdout);

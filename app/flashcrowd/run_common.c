@@ -46,7 +46,7 @@ fc_run_report_counters(const struct fc_client_worker *w, unsigned n, struct fc_r
 {
 	struct fc_tcp_counters sum = {0};
 	struct fc_impair_stats ir = {0}, it = {0};
-	uint64_t refused = 0, deferred = 0, alloc_fail = 0, busy = 0, done = 0;
+	uint64_t refused = 0, deferred = 0, alloc_fail = 0;
 	bool impaired = false;
 
 	for (unsigned i = 0; i < n; i++) {
@@ -62,8 +62,6 @@ fc_run_report_counters(const struct fc_client_worker *w, unsigned n, struct fc_r
 		alloc_fail += t->mbuf_alloc_fails + w[i].net.stats.alloc_fail;
 		refused += w[i].io.tx_refused + t->txq_drops;
 		deferred += w[i].io.tx_deferred;
-		busy += w[i].stats.busy_cycles;
-		done += w[i].stats.req_completed;
 		if (w[i].io.imp_rx) {
 			impair_sum(&ir, w[i].io.imp_rx);
 			impaired = true;
@@ -86,10 +84,6 @@ fc_run_report_counters(const struct fc_client_worker *w, unsigned n, struct fc_r
 	/* Frames a full port refused once and that went out on a later pass (backpressure). */
 	fc_report_set_counter(r, "tx_deferred", deferred);
 	fc_report_set_counter(r, "mbuf_alloc_fails", alloc_fail);
-	/* The in-app cost figure on machines without perf counters (rdtsc, DESIGN.md). */
-	if (out && done)
-		fprintf(out, "  client workers: %.0f cycles per request (TSC cycles of loop passes "
-			"that moved frames)\n", (double)busy / (double)done);
 	if (impaired && out)
 		fprintf(out, "  impairment at the port: rx %lu dropped, %lu duplicated, %lu delayed, "
 			"%lu reordered; tx %lu dropped, %lu duplicated, %lu delayed, %lu reordered\n",
@@ -131,4 +125,19 @@ fc_run_write_outputs(const struct fc_report *r, const struct fc_scenario_output 
 			fclose(f);
 	}
 	return rc;
+}
+
+void
+fc_run_print_cost(const struct fc_client_worker *w, unsigned n, FILE *out)
+{
+	uint64_t busy = 0, done = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		busy += w[i].stats.busy_cycles;
+		done += w[i].stats.req_completed;
+	}
+	/* The in-app cost figure on machines without perf counters (rdtsc, DESIGN.md). */
+	if (done)
+		fprintf(out, "  client workers: %.0f cycles per request (TSC cycles of loop passes "
+			"that moved frames)\n", (double)busy / (double)done);
 }

@@ -19,6 +19,12 @@ int fc_run_resolve_target(const struct fc_pair *pair, uint32_t target_ip, const 
 			  struct rte_ether_addr *mac);
 
 /**
+ * Print the client workers' cost: busy TSC cycles (loop passes that moved frames) per
+ * completed request, one line on @p out; nothing when no request completed.
+ */
+void fc_run_print_cost(const struct fc_client_worker *w, unsigned n, FILE *out);
+
+/**
  * Sum the workers' TCP counters, frames the port refused, mbuf allocation failures and the
  * impairment stages into the report (tcp.*), and print one impairment line on @p out when
  * any stage ran. Call before the workers' contexts are freed.
