@@ -531,7 +531,9 @@ fc_client_worker_main(void *arg)
 			fc_stats_add(&w->stats.busy_cycles, rte_rdtsc() - t0);
 	}
 	/* Send the last FINs/RSTs we queued. */
-	fc_io_flush_final(&w->io, &w->net, w->tcp, fc_now_ns());
+	fc_io_flush_final(&w->io, &w->net, w->tcp);
+	/* Counted in tx_refused before the control core reads the counters for the report. */
+	fc_io_tx_discard(&w->io);
 	__atomic_store_n(&w->ctl.exited, 1, __ATOMIC_RELEASE);
 	return 0;
 }

@@ -21,6 +21,7 @@
 #include <rte_ethdev.h>
 #include <rte_prefetch.h>
 
+#include "clock.h"
 #include "fc_impair.h"
 #include "fc_net.h"
 #include "fc_tcp.h"
@@ -165,18 +166,26 @@ fc_io_flush(struct fc_port_io *io, struct fc_net_ctx *net, struct fc_tcp_ctx *tc
 	return n;
 }
 
+/* How long the end of a worker loop keeps trying a full port with its last frames. */
+#define FC_IO_FINAL_FLUSH_NS 100000000ull
+
 /**
- * At the end of a worker loop: send the last FINs and RSTs, retrying a full port for a
- * bounded number of passes (the peer may already have stopped reading).
+ * At the end of a worker loop: send the last FINs, ACKs and RSTs, retrying a full port for
+ * up to FC_IO_FINAL_FLUSH_NS (the peer may already have stopped reading). With 20,000
+ * connections closing at once, a bound of 1000 passes (~100 us) left a full ring of final
+ * ACKs unsent.
  */
 static inline void
-fc_io_flush_final(struct fc_port_io *io, struct fc_net_ctx *net, struct fc_tcp_ctx *tcp,
-		  uint64_t now)
+fc_io_flush_final(struct fc_port_io *io, struct fc_net_ctx *net, struct fc_tcp_ctx *tcp)
 {
-	for (int pass = 0; pass < 1000; pass++) {
+	uint64_t start = fc_now_ns(), now = start;
+
+	for (;;) {
 		fc_io_flush(io, net, tcp, now);
-		if (io->nb_pending == 0 && fc_tcp_tx_pending(tcp) == 0)
+		if ((io->nb_pending == 0 && fc_tcp_tx_pending(tcp) == 0) ||
+		    now - start >= FC_IO_FINAL_FLUSH_NS)
 			break;
+		now = fc_now_ns();
 	}
 }
 

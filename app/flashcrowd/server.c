@@ -253,7 +253,8 @@ fc_server_worker_main(void *arg)
 		if (fc_server_worker_poll(w, fc_tsc_to_ns(t0)))
 			w->stats.busy_cycles += rte_rdtsc() - t0;
 	}
-	fc_io_flush_final(&w->io, &w->net, w->tcp, fc_now_ns());
+	fc_io_flush_final(&w->io, &w->net, w->tcp);
+	fc_io_tx_discard(&w->io);
 	__atomic_store_n(&w->ctl.exited, 1, __ATOMIC_RELEASE);
 	return 0;
 }
