@@ -285,7 +285,7 @@ fc_cmd_run(int argc, char **argv)
 		 * peers here are on one link, where 2*MSL of minutes protects nothing. */
 		rp->tcp.time_wait_ns = 100000000ull;
 	}
-	rp->tcp.rto_min_ns = 10000000ull;
+	rp->tcp.rto_min_ns = FC_PORT_RTO_MIN_NS;
 	rp->tcp.rto_init_ns = 200000000ull;
 
 	/* Bring-up: the embedded pair, or a port from a profile. */
@@ -311,9 +311,9 @@ fc_cmd_run(int argc, char **argv)
 	fc_signals_install();
 	fc_pair_net_conf(&st->pair, &st->netconf);
 	rp->tcp.tx_cksum_offload = st->netconf.tx_ip_cksum_offload;
-	/* Loss on the embedded pair comes only from --impair, which wants the quick RTO. */
-	if (st->pair.embedded && !po.impaired)
-		rp->tcp.rto_min_ns = FC_PAIR_RTO_MIN_NS;
+	/* The embedded pair's server already runs with it (fc_pair_up decides for both). */
+	if (st->pair.embedded)
+		rp->tcp.rto_min_ns = st->pair.rto_min_ns;
 	/* Multi-queue NIC with RSS: source ports whose replies hash back to each worker's queue. */
 	rc = fc_pair_rss_conf(&st->pair, &st->rss, &rp->tcp);
 	if (rc != 0) {

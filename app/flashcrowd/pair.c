@@ -105,8 +105,7 @@ start_servers(struct fc_pair *p, const struct fc_pair_opts *o)
 		.pool = p->server.pool,
 	};
 	struct fc_tcp_config tc = {
-		.max_conns = o->server_max_conns,
-		.rto_min_ns = o->impaired ? 10000000ull : FC_PAIR_RTO_MIN_NS,
+		.max_conns = o->server_max_conns, .rto_min_ns = p->rto_min_ns,
 		.rto_init_ns = 200000000ull,
 	};
 
@@ -149,8 +148,7 @@ static uint64_t
 eal_mem_need(const struct fc_pair *p, const struct fc_pair_opts *o)
 {
 	uint64_t pools = p->embedded ? 2 : 1;
-	uint64_t mbufs = (uint64_t)p->profile.mbufs + (uint64_t)p->nb_clients *
-		(p->profile.rx_desc + p->profile.tx_desc + p->profile.mbuf_cache) + 1024;
+	uint64_t mbufs = fc_port_pool_size(&p->profile, (uint16_t)p->nb_clients);
 
 	return pools * mbufs * (p->profile.mbuf_data_room + 256u) +
 	       (uint64_t)o->server_max_conns * p->nb_clients * 4096u + (64ull << 20);
@@ -213,6 +211,7 @@ fc_pair_up(struct fc_pair *p, const struct fc_pair_opts *o)
 		fprintf(stderr, "error: --local-ip: missing (the appliance's own address, A.B.C.D/LEN)\n");
 		return FC_EXIT_INPUT;
 	}
+	p->rto_min_ns = p->embedded && !o->impaired ? FC_PAIR_RTO_MIN_NS : FC_PORT_RTO_MIN_NS;
 	p->local_ip = o->local_ip ? o->local_ip : RTE_BE32(RTE_IPV4(198, 18, 0, 1));
 	p->prefix_len = o->local_ip ? o->local_prefix : 15;
 	p->gateway = o->gateway;

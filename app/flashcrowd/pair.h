@@ -25,6 +25,7 @@
  * floor of 200 ms keeps that from happening; runs on a real port keep 10 ms, for loss.
  */
 #define FC_PAIR_RTO_MIN_NS 200000000ull
+#define FC_PORT_RTO_MIN_NS 10000000ull  /**< minimum RTO on a real port, or under --impair */
 
 struct fc_pair_opts {
 	const char *prog;               /**< argv[0] */
@@ -38,8 +39,8 @@ struct fc_pair_opts {
 	unsigned nb_clients;            /**< client workers (queue pairs) */
 	uint32_t target_ip;             /**< network order: the embedded server's address */
 	uint32_t server_max_conns;      /**< TCBs per server worker */
-	bool impaired;                  /**< --impair injects loss: the embedded server keeps
-					  * the quick RTO (10 ms) instead of FC_PAIR_RTO_MIN_NS */
+	bool impaired;                  /**< --impair injects loss: the embedded pair keeps the
+					  * quick RTO (FC_PORT_RTO_MIN_NS), not FC_PAIR_RTO_MIN_NS */
 	uint32_t min_mbufs;             /**< mbufs per port at least (raises the profile's count
 					  * for many connections); 0 = the profile's */
 	bool cpus_from_end;             /**< place workers from the last CPU down (serve), so a
@@ -51,6 +52,9 @@ struct fc_pair {
 	bool eal_up;                            /**< EAL initialised */
 	bool hugepages;                         /**< EAL runs on 2 MiB hugepages (the profile's
 						  * eal_hugepages), not on 4 KiB pages */
+	uint64_t rto_min_ns;                    /**< minimum RTO for both sides of the embedded
+						  * pair: FC_PAIR_RTO_MIN_NS, or FC_PORT_RTO_MIN_NS
+						  * under --impair */
 	struct fc_profile profile;              /**< client port profile */
 	struct fc_port client;                  /**< client port */
 	struct fc_port server;                  /**< embedded server port */

@@ -120,6 +120,16 @@ int fc_platform_eal_init(const struct fc_profile *p, const struct fc_platform_op
 			 char *err, size_t errlen);
 
 /**
+ * The mbufs fc_port_setup() puts in a port's pool: the profile's count, or enough for every
+ * descriptor and mempool cache of @p nb_queues queue pairs plus 1024, whichever is more.
+ *
+ * @param p         profile
+ * @param nb_queues queue pairs
+ * @return mbufs in the pool
+ */
+uint32_t fc_port_pool_size(const struct fc_profile *p, uint16_t nb_queues);
+
+/**
  * Find the profile's port, create its mempool on the port's socket, configure
  * nb_queues queue pairs with the offloads both the profile and the port allow, and start it.
  *

@@ -47,6 +47,15 @@ split_words(char *s, char **words, int max)
 	return n;
 }
 
+uint32_t
+fc_port_pool_size(const struct fc_profile *p, uint16_t nb_queues)
+{
+	/* Enough mbufs for every descriptor, the mempool caches and the stack's queues. */
+	uint32_t need = (uint32_t)nb_queues * (p->rx_desc + p->tx_desc + p->mbuf_cache) + 1024;
+
+	return p->mbufs > need ? p->mbufs : need;
+}
+
 /* Free 2 MiB hugepages, in bytes (0 when the kernel has none or says nothing). */
 static uint64_t
 hugepages_free_bytes(void)
@@ -224,9 +233,7 @@ fc_port_setup(const struct fc_profile *p, uint16_t port_id, uint16_t nb_queues,
 	port->caps.max_tx_queues = info.max_tx_queues;
 	port->caps.reta_size = info.reta_size;
 
-	/* Enough mbufs for every descriptor, the mempool caches and the stack's queues. */
-	uint32_t need = (uint32_t)nb_queues * (p->rx_desc + p->tx_desc + p->mbuf_cache) + 1024;
-	uint32_t count = p->mbufs > need ? p->mbufs : need;
+	uint32_t count = fc_port_pool_size(p, nb_queues);
 
 	snprintf(name, sizeof(name), "fc_pool_p%u", port_id);
 	port->pool = rte_pktmbuf_pool_create(name, count, p->mbuf_cache, 0, p->mbuf_data_room,
