@@ -123,7 +123,8 @@ struct fc_tcp_config {
 	bool rst_close;                  /**< fc_tcp_close() sends RST instead of FIN (CPS tests);
 					  * on_closed then reports FC_TCP_CLOSE_NORMAL */
 	bool delayed_ack;                /**< RFC 9293 §3.8.6.3 delayed ACK (default off: ACK at
-					  * the end of every rx burst, for latency) */
+					  * the next fc_tcp_tx_bulk() after each rx burst, for
+					  * latency) */
 	uint64_t delack_ns;              /**< delayed-ACK timeout; default 40 ms */
 	bool tx_cksum_offload;           /**< leave IP+TCP checksums to the NIC (sets ol_flags,
 					  * l2/l3 len and the pseudo-header sum) */
@@ -222,6 +223,11 @@ void fc_tcp_ctx_free(struct fc_tcp_ctx *ctx);
  * to on_data). Frames start at the Ethernet header and are expected to be IPv4/TCP; anything
  * else is counted and freed.
  *
+ * The answer to the burst (one cumulative ACK per connection) is built by the next
+ * fc_tcp_tx_bulk(), not here: data the application sends in between, in a callback or
+ * after this call returns, carries the ACK, so a request answering a response is one
+ * segment, not an ACK and then the data.
+ *
  * @param ctx Context.
  * @param pkts Frames.
  * @param n Number of frames.
@@ -245,7 +251,8 @@ unsigned fc_tcp_process(struct fc_tcp_ctx *ctx, uint64_t now);
 /**
  * Take frames to transmit out of the internal TX queue, oldest first. The caller owns
  * them: it passes them to rte_eth_tx_burst(), and should hold those the NIC refused for
- * its next burst and ask for fewer frames meanwhile.
+ * its next burst and ask for fewer frames meanwhile. First runs the output pass that the
+ * receive bursts since the last call asked for (their ACKs), even when @p max is 0.
  *
  * @param ctx Context.
  * @param out Array of at least @p max entries.
@@ -259,7 +266,8 @@ uint16_t fc_tcp_tx_bulk(struct fc_tcp_ctx *ctx, struct rte_mbuf **out, uint16_t 
  * (fc_tcp_tx_bulk() with a smaller @p max) rather than dropping them.
  *
  * @param ctx Context.
- * @return Number of frames queued.
+ * @return Number of frames queued, plus one while an output pass is due (see
+ *         fc_tcp_rx_bulk()): not 0 means fc_tcp_tx_bulk() has work.
  */
 uint32_t fc_tcp_tx_pending(const struct fc_tcp_ctx *ctx);
 

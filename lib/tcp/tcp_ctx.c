@@ -310,12 +310,14 @@ tcb_close(struct fc_tcp_ctx *ctx, struct tcb *t, enum fc_tcp_close_reason reason
 void
 tcb_release_dead(struct fc_tcp_ctx *ctx)
 {
+	/* A dead TCB may still be linked on the pending-output list (tcp_flush_acks skips it
+	 * as CLOSED): empty the list before the TCB can be reused. */
+	if (ctx->dead_head != 0)
+		tcp_flush_acks(ctx);
 	while (ctx->dead_head != 0) {
 		struct tcb *t = &ctx->tcbs[ctx->dead_head];
 
 		ctx->dead_head = t->tm_next;
-		/* Callers flush the pending-output list (tcp_flush_acks) before releasing, so a
-		 * dead TCB is never still linked there. */
 		if (!(t->flags & TF_PASSIVE))
 			ports_release(ctx, t->local_port);
 		t->tm_next = ctx->free_head;

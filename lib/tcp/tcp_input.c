@@ -1108,7 +1108,8 @@ fc_tcp_rx_bulk(struct fc_tcp_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint6
 			tcb_prefetch_deps(h[i + 1].t);
 		input_one(ctx, pkts[i], i < nh ? h[i].t : NULL);
 	}
-	tcp_flush_acks(ctx);
+	/* The output pass of the burst waits for fc_tcp_tx_bulk(): what the application sends
+	 * in between (a request answering a response, a reply) carries the ACK. */
 	ctx->in_burst = 0;
 	tcb_release_dead(ctx);
 	return n;

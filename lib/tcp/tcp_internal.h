@@ -60,7 +60,7 @@
 #define TF_WS_OK      0x0800 /* window scaling negotiated */
 #define TF_RTO_ON     0x1000 /* rto_tick is armed (retransmission, persist, TW, FW2) */
 #define TF_DELACK     0x2000 /* a delayed ACK is pending */
-#define TF_IN_TXLIST  0x4000 /* queued on ctx->ack_list for the end-of-burst flush */
+#define TF_IN_TXLIST  0x4000 /* queued on ctx->ack_list for the output pass (tcp_flush_acks) */
 #define TF_VISIBLE    0x8000 /* the application knows the connection (active, or accepted) */
 
 /* tcb.flags2 */
@@ -191,7 +191,7 @@ struct fc_tcp_ctx {
 	uint32_t nb_used;
 	uint32_t nb_synrcvd;
 	uint32_t dead_head;            /* TCBs closed in this call, freed at the end, via tm_next */
-	uint32_t ack_head;             /* TCBs needing output at the end of the burst */
+	uint32_t ack_head;             /* TCBs needing an output pass (next fc_tcp_tx_bulk) */
 	struct flow_ent *flows;
 	uint32_t flow_mask;
 	uint32_t *wheel;               /* slot heads */
@@ -348,7 +348,7 @@ tcp_seg_max(const struct tcb *t)
 	return t->mss >= 2 * r ? t->mss - r : t->mss;
 }
 
-/* Ask for an output pass: at once outside a burst, else once at the end of the burst
+/* Ask for an output pass: at once outside a burst, else once at the next fc_tcp_tx_bulk()
  * (tcp_flush_acks), so a burst of segments is answered with one cumulative ACK. */
 static inline void
 tcp_kick(struct fc_tcp_ctx *ctx, struct tcb *t)

@@ -26,6 +26,9 @@ fc_tcp_tx_bulk(struct fc_tcp_ctx *ctx, struct rte_mbuf **out, uint16_t max)
 {
 	uint16_t n = 0;
 
+	/* The output pass of the last receive burst, after the application's sends. */
+	tcp_flush_acks(ctx);
+
 	while (n < max && ctx->txq_head != ctx->txq_tail)
 		out[n++] = ctx->txq[ctx->txq_head++ & ctx->txq_mask];
 	return n;
@@ -82,7 +85,8 @@ tcp_mbuf_stash_free(struct fc_tcp_ctx *ctx)
 uint32_t
 fc_tcp_tx_pending(const struct fc_tcp_ctx *ctx)
 {
-	return ctx->txq_tail - ctx->txq_head;
+	/* A connection waiting for its output pass has a frame to come. */
+	return ctx->txq_tail - ctx->txq_head + (ctx->ack_head != 0);
 }
 
 /*
@@ -516,8 +520,10 @@ tcp_output_force(struct fc_tcp_ctx *ctx, struct tcb *t)
 		t->snd_max = t->snd_nxt;
 }
 
-/* End of a burst: one output pass per connection that got input or a send, so a burst of
- * segments is answered with one cumulative ACK (piggybacked on data when there is some). */
+/* After a burst: one output pass per connection that got input or a send, so a burst of
+ * segments is answered with one cumulative ACK (piggybacked on data when there is some).
+ * Run by fc_tcp_tx_bulk() (so the application's sends after the burst come first), by
+ * the timer pass, and before dead TCBs are released. */
 void
 tcp_flush_acks(struct fc_tcp_ctx *ctx)
 {

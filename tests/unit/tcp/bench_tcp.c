@@ -307,7 +307,8 @@ rx_run(long nseg, int burst, uint64_t *acks)
 	}
 	free(frames);
 	CHECK_EQ(got, nseg);
-	/* One ACK per burst: every burst ends with a cumulative ACK. */
+	/* One ACK per burst: every burst is answered with a cumulative ACK (this loop
+	 * collects the frames after each burst). */
 	CHECK_EQ(*acks, (nseg / chunk) * ((chunk + burst - 1) / burst) +
 		((nseg % chunk) + burst - 1) / burst);
 	fc_tcp_ctx_free(b);
