@@ -188,6 +188,33 @@ on_eof(struct fc_tcp_conn *c, void *user)
 	fc_tcp_close(c);
 }
 
+/* A slot became free: to the back of the FIFO open_conn() takes from (once). */
+static void
+free_push(struct fc_client_worker *w, struct fc_client_conn *cc)
+{
+	uint32_t i = w->free_head + w->free_len;
+
+	if (cc->in_free)
+		return;
+	if (i >= w->nb_slots)
+		i -= w->nb_slots;
+	w->free_fifo[i] = (uint32_t)(cc - w->conns);
+	w->free_len++;
+	cc->in_free = true;
+}
+
+static struct fc_client_conn *
+free_pop(struct fc_client_worker *w)
+{
+	struct fc_client_conn *cc = &w->conns[w->free_fifo[w->free_head]];
+
+	if (++w->free_head == w->nb_slots)
+		w->free_head = 0;
+	w->free_len--;
+	cc->in_free = false;
+	return cc;
+}
+
 static void
 on_closed(struct fc_tcp_conn *c, void *user, enum fc_tcp_close_reason reason)
 {
@@ -213,6 +240,7 @@ on_closed(struct fc_tcp_conn *c, void *user, enum fc_tcp_close_reason reason)
 	cc->state = CONN_FREE;
 	cc->closing = false;
 	w->nb_used--;
+	free_push(w, cc);
 }
 
 static const struct fc_tcp_ops client_ops = {
@@ -310,22 +338,31 @@ fc_client_open(struct fc_client_worker *w, struct fc_client_conn *cc, uint16_t p
 	if (cc->tcp == NULL) {
 		cc->state = CONN_FREE;
 		cc->not_before = now + RECONNECT_BACKOFF_NS;
+		free_push(w, cc);
 		return -EAGAIN;
 	}
 	w->nb_used++;
 	return 0;
 }
 
+/*
+ * Open a connection on the free slot freed longest ago whose back-off is over. Slots in
+ * back-off go to the back again; each entry is looked at once per call. (A scan of the slot
+ * array from a cursor, a division per slot, was most of the client's time at 500k
+ * connections/s.)
+ */
 static struct fc_client_conn *
 open_conn(struct fc_client_worker *w, uint64_t now)
 {
-	for (uint32_t i = 0; i < w->nb_slots; i++) {
-		uint32_t s = (w->next_free_hint + i) % w->nb_slots;
-		struct fc_client_conn *cc = &w->conns[s];
+	for (uint32_t n = w->free_len; n > 0; n--) {
+		struct fc_client_conn *cc = free_pop(w);
 
-		if (cc->state != CONN_FREE || now < cc->not_before)
+		if (cc->state != CONN_FREE)
+			continue; /* taken by a request source meanwhile */
+		if (now < cc->not_before) {
+			free_push(w, cc);
 			continue;
-		w->next_free_hint = s + 1;
+		}
 		return fc_client_open(w, cc, w->rp->target_port, now) == 0 ? cc : NULL;
 	}
 	return NULL;
@@ -572,16 +609,19 @@ fc_client_worker_init(struct fc_client_worker *w, const struct fc_run_params *rp
 	w->nb_slots = rp->max_conns_per_worker ? rp->max_conns_per_worker : 1;
 	w->conns = rte_zmalloc_socket("fc_conns", sizeof(*w->conns) * w->nb_slots, 64, socket);
 	w->ready = rte_zmalloc_socket("fc_ready", sizeof(*w->ready) * w->nb_slots, 64, socket);
+	w->free_fifo = rte_malloc_socket("fc_free", sizeof(*w->free_fifo) * w->nb_slots, 64, socket);
 	w->bl_cap = BACKLOG_MAX;
 	w->backlog = rp->open_loop ?
 		rte_zmalloc_socket("fc_backlog", sizeof(*w->backlog) * w->bl_cap, 64, socket) : NULL;
 	/* One spill buffer per connection at worst: heads split across segments are rare. */
 	w->hdr_pool = fc_http_hdr_pool_create(w->nb_slots < 4096 ? w->nb_slots : 4096, 8192);
-	if (w->conns == NULL || w->ready == NULL || w->hdr_pool == NULL ||
+	if (w->conns == NULL || w->ready == NULL || w->free_fifo == NULL || w->hdr_pool == NULL ||
 	    (rp->open_loop && w->backlog == NULL))
 		return -ENOMEM;
-	for (uint32_t s = 0; s < w->nb_slots; s++)
+	for (uint32_t s = 0; s < w->nb_slots; s++) {
 		w->conns[s].w = w;
+		free_push(w, &w->conns[s]);
+	}
 	if (fc_hist_pair_init(&w->lat, socket) != 0 || fc_hist_pair_init(&w->lat_unc, socket) != 0)
 		return -ENOMEM;
 	rc = fc_port_io_impair(&w->io, rp->imp_rx, rp->imp_tx, netconf->pool, rp->seed + w->idx,
@@ -620,6 +660,7 @@ fc_client_worker_fini(struct fc_client_worker *w)
 	fc_http_hdr_pool_free(w->hdr_pool);
 	rte_free(w->conns);
 	rte_free(w->ready);
+	rte_free(w->free_fifo);
 	rte_free(w->backlog);
 	fc_hist_pair_fini(&w->lat);
 	fc_hist_pair_fini(&w->lat_unc);

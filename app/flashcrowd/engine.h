@@ -113,6 +113,7 @@ struct fc_client_conn {
 	uint8_t state;                          /**< enum conn_state (client.c) */
 	bool in_ready;                          /**< on the ready stack */
 	bool closing;                           /**< close requested: send nothing more */
+	bool in_free;                           /**< on the free-slot FIFO */
 	uint64_t not_before;                    /**< think time / reconnect back-off */
 	struct fc_http_client_parser parser;    /**< response stream state */
 	struct fc_client_req req[FC_PIPE_MAX];  /**< in-flight FIFO */
@@ -166,7 +167,9 @@ struct fc_client_worker {
 	uint64_t issued;                        /**< requests issued (max_requests) */
 	uint32_t scan_pos;                      /**< timeout scan cursor */
 	uint64_t scan_last;                     /**< timeout scan: time the cursor is at */
-	uint32_t next_free_hint;                /**< slot search cursor */
+	uint32_t *free_fifo;                    /**< free slots, in the order they were freed */
+	uint32_t free_head;                     /**< free_fifo: oldest entry */
+	uint32_t free_len;                      /**< free_fifo: entries */
 	uint64_t rng;                           /**< PRNG for the mix */
 	uint64_t close_started;                 /**< CLOSE phase: when connections were closed */
 	void *src;                              /**< request source state (rp->source) */
