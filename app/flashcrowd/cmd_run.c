@@ -314,6 +314,8 @@ fc_cmd_run(int argc, char **argv)
 	/* The embedded pair's server already runs with it (fc_pair_up decides for both). */
 	if (st->pair.embedded)
 		rp->tcp.rto_min_ns = st->pair.rto_min_ns;
+	if (st->pair.embedded && rp->close_mode && rp->imp_rx == NULL && rp->imp_tx == NULL)
+		rp->tcp.time_wait_ns = FC_PAIR_TIME_WAIT_NS;
 	/* Multi-queue NIC with RSS: source ports whose replies hash back to each worker's queue. */
 	rc = fc_pair_rss_conf(&st->pair, &st->rss, &rp->tcp);
 	if (rc != 0) {
