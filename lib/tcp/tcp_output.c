@@ -37,7 +37,7 @@ fc_tcp_tx_bulk(struct fc_tcp_ctx *ctx, struct rte_mbuf **out, uint16_t max)
 /* The lines an allocation writes: the mbuf's two (reset) and its first three of data (a
  * frame's 66 bytes of headers with timestamps, and a small request or response). The third
  * is a read prefetch: as a write prefetch it halved the embedded pair's requests/s on this
- * AMD VM (measured twice, docs/benchmarks.md 2.2), as a read one it is a small gain. */
+ * AMD VM (measured twice, docs/benchmarks.md 2.2b), as a read one it is a small gain. */
 static inline void
 mbuf_prefetch_write(const struct fc_tcp_ctx *ctx, const struct rte_mbuf *m)
 {
