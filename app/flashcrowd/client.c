@@ -348,8 +348,7 @@ fc_client_open(struct fc_client_worker *w, struct fc_client_conn *cc, uint16_t p
 /*
  * Open a connection on the free slot freed longest ago whose back-off is over. Slots in
  * back-off go to the back again; each entry is looked at once per call. (A scan of the slot
- * array from a cursor, a division per slot, was most of the client's time at 500k
- * connections/s.)
+ * array from a cursor, a division per slot, was the client's hottest loop in close mode.)
  */
 static struct fc_client_conn *
 open_conn(struct fc_client_worker *w, uint64_t now)
