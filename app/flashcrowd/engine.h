@@ -167,6 +167,7 @@ struct fc_client_worker {
 	uint64_t issued;                        /**< requests issued (max_requests) */
 	uint32_t scan_pos;                      /**< timeout scan cursor */
 	uint64_t scan_last;                     /**< timeout scan: time the cursor is at */
+	uint64_t scan_period_ns;                /**< timeout scan: every slot once per period */
 	uint32_t *free_fifo;                    /**< free slots, in the order they were freed */
 	uint32_t free_head;                     /**< free_fifo: oldest entry */
 	uint32_t free_len;                      /**< free_fifo: entries */
