@@ -6,9 +6,9 @@
  * The embedded pair moves every frame from one core's cache to the other's. On this VM the
  * hypervisor moves the two vCPUs between placements that share a last-level cache (a round
  * trip of about 75 ns) and placements that do not (about 380 ns), and keeps each for seconds
- * to minutes. The pair's requests/s follow that 1.6x, so a ratio of two runs means something
- * only if both ran under the same placement; the benchmark scripts probe before and after
- * each run with this.
+ * to minutes. The pair's requests/s differed by up to 1.6x between the two, so the benchmark
+ * scripts probe before and after each run with this, and a ratio of two runs is read with
+ * their placements beside it.
  *
  *   corelat [MS=300] [CPU_A=0] [CPU_B=1]
  * Prints the median round trip in ns over MS milliseconds (batches of 1000 round trips).
