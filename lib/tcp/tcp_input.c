@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "tcp_cksum.h"
 #include "tcp_internal.h"
 
 struct seg {
@@ -946,6 +947,17 @@ tcb_prefetch_deps(const struct tcb *t)
 	}
 }
 
+/* The TCP checksum in software (no NIC verdict), out of line: with RX offload it is never
+ * called, and inlined it made input_one() longer (callgrind with offload: 495 instructions
+ * per segment at 32 per burst inlined, 478 out of line). */
+static __rte_noinline bool
+l4_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip, unsigned ihl, unsigned tot)
+{
+	if (RTE_ETHER_HDR_LEN + tot <= m->data_len)
+		return tcp_cksum_ipv4_ok(ip, (const uint8_t *)ip + ihl, tot - ihl);
+	return rte_ipv4_udptcp_cksum_mbuf_verify(m, ip, RTE_ETHER_HDR_LEN + ihl) == 0;
+}
+
 /* Validate one frame, demultiplex, dispatch. */
 static void
 input_one(struct fc_tcp_ctx *ctx, struct rte_mbuf *m, struct tcb *hint)
@@ -984,7 +996,7 @@ input_one(struct fc_tcp_ctx *ctx, struct rte_mbuf *m, struct tcb *hint)
 	if ((ol & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_BAD)
 		goto bad_cksum;
 	if ((ol & RTE_MBUF_F_RX_IP_CKSUM_MASK) != RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
-			rte_raw_cksum(ip, ihl) != 0xffff)
+			tcp_raw_cksum(ip, ihl) != 0xffff)
 		goto bad_cksum;
 	th = (const struct rte_tcp_hdr *)((const uint8_t *)ip + ihl);
 	doff = (th->data_off >> 4) * 4u;
@@ -994,7 +1006,7 @@ input_one(struct fc_tcp_ctx *ctx, struct rte_mbuf *m, struct tcb *hint)
 	if ((ol & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_BAD)
 		goto bad_cksum;
 	if ((ol & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_GOOD &&
-			rte_ipv4_udptcp_cksum_mbuf_verify(m, ip, RTE_ETHER_HDR_LEN + ihl) != 0)
+			!l4_cksum_ok(m, ip, ihl, tot))
 		goto bad_cksum;
 	s.rip = rte_be_to_cpu_32(ip->src_addr);
 	/* Never answer broadcast, multicast or zero sources (RFC 1122 §4.2.3.10). */

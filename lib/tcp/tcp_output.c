@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "tcp_cksum.h"
 #include "tcp_internal.h"
 
 void
@@ -166,7 +167,7 @@ finish_frame(struct fc_tcp_ctx *ctx, struct rte_mbuf *h, uint32_t rip, uint16_t 
 			rsum));
 		th->cksum = 0;
 		if (h->nb_segs == 1)
-			th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+			th->cksum = tcp_cksum_ipv4(ip, th, l4len);
 		else
 			th->cksum = rte_ipv4_udptcp_cksum_mbuf(h, ip,
 				RTE_ETHER_HDR_LEN + sizeof(*ip));
