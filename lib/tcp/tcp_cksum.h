@@ -63,26 +63,30 @@ tcp_raw_cksum(const void *buf, size_t len)
 	return (uint16_t)a;
 }
 
+/* Folded sum of a contiguous IPv4 TCP segment and its pseudo-header. */
+static inline uint16_t
+tcp_sum_ipv4(const struct rte_ipv4_hdr *ip, const void *l4, size_t l4_len)
+{
+	uint32_t s = (uint32_t)tcp_raw_cksum(l4, l4_len) + rte_ipv4_phdr_cksum(ip, 0);
+
+	return (uint16_t)((s & 0xffff) + (s >> 16));
+}
+
 /* The TCP checksum field of an IPv4 segment whose checksum field is zero (what
  * rte_ipv4_udptcp_cksum() returns), for a segment contiguous in memory. */
 static inline uint16_t
 tcp_cksum_ipv4(const struct rte_ipv4_hdr *ip, const void *l4, size_t l4_len)
 {
-	uint32_t s = (uint32_t)tcp_raw_cksum(l4, l4_len) + rte_ipv4_phdr_cksum(ip, 0);
+	uint16_t c = (uint16_t)~tcp_sum_ipv4(ip, l4, l4_len);
 
-	s = (s & 0xffff) + (s >> 16);
-	s = (uint16_t)~s;
-	return s == 0 ? 0xffff : (uint16_t)s;
+	return c == 0 ? 0xffff : c;
 }
 
 /* True when a contiguous IPv4 TCP segment's checksum is right. */
 static inline int
 tcp_cksum_ipv4_ok(const struct rte_ipv4_hdr *ip, const void *l4, size_t l4_len)
 {
-	uint32_t s = (uint32_t)tcp_raw_cksum(l4, l4_len) + rte_ipv4_phdr_cksum(ip, 0);
-
-	s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s == 0xffff;
+	return tcp_sum_ipv4(ip, l4, l4_len) == 0xffff;
 }
 
 #endif /* TCP_CKSUM_H */
