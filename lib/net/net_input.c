@@ -278,6 +278,8 @@ fc_net_input(struct fc_net_ctx *ctx, struct rte_mbuf *m, uint64_t now)
 		ctx->stats.rx_bad_cksum++;
 		goto drop;
 	}
+	/* Say so on the mbuf, as a NIC would: lib/tcp then does not sum the header again. */
+	m->ol_flags = (m->ol_flags & ~RTE_MBUF_F_RX_IP_CKSUM_MASK) | RTE_MBUF_F_RX_IP_CKSUM_GOOD;
 	m->l2_len = sizeof(*eth);
 	m->l3_len = ihl;
 
