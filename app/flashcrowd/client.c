@@ -268,7 +268,7 @@ write_request(struct fc_client_worker *w, struct fc_client_conn *cc, const void 
 		return 0;
 	if (fc_http_client_expect(&cc->parser, is_head) != 0)
 		return 0;
-	if (fc_tcp_send_copy(cc->tcp, buf, len) != (int)len) {
+	if (fc_tcp_send_ref(cc->tcp, buf, len) != (int)len) {
 		/* Space was checked; only an empty mempool gets here. */
 		fc_stats_add(&w->stats.req_sent, 1);
 		fc_stats_add(&w->stats.err[FC_STATS_ERR_OTHER], 1);

@@ -48,6 +48,24 @@ struct run_state {
 };
 
 /*
+ * Mbufs for each side's pool. Per connection and request in flight: its frame on the way
+ * and room for two more (a retransmission, a pure ACK waiting in a queue), so a full port
+ * never empties the pool. Requests and replies are sent by reference (fc_tcp_send_ref),
+ * so the send queues hold no mbuf until a connection has more than FC_TCP_SEND_REFS in
+ * flight; past that, each copied one holds one. (Two per request instead of three: 50k
+ * connections x0.95, docs/benchmarks.md 2.2c.)
+ */
+static uint32_t
+run_min_mbufs(const struct fc_run_params *rp)
+{
+	uint64_t depth = rp->pipeline < 4 ? rp->pipeline : 4, per_conn = 3 * depth;
+
+	if (depth > FC_TCP_SEND_REFS)
+		per_conn += depth - FC_TCP_SEND_REFS;
+	return (uint32_t)(per_conn * rp->max_conns_per_worker * rp->nb_workers + 16384);
+}
+
+/*
  * One request on one connection, driven from the main lcore with the client worker code,
  * before the workers start and after they stop. Fills @p out with a one-line verdict.
  */
@@ -297,11 +315,7 @@ fc_cmd_run(int argc, char **argv)
 		.nb_clients = rp->nb_workers, .target_ip = st->sc.target.ip,
 		.server_max_conns = rp->tcp.max_conns,
 		.impaired = st->impair.rx_set || st->impair.tx_set,
-		/* Per connection and request in flight, each side's pool holds one mbuf in the
-		 * send queue until it is ACKed and one frame on its way, and the peer's ACK may
-		 * itself wait in a queue: four, so a full port never empties the pool. */
-		.min_mbufs = 4 * rp->max_conns_per_worker * rp->nb_workers *
-			     (rp->pipeline < 4 ? rp->pipeline : 4) + 16384,
+		.min_mbufs = run_min_mbufs(rp),
 	};
 	rc = fc_pair_up(&st->pair, &po);
 	if (rc != FC_EXIT_OK) {

@@ -63,7 +63,7 @@ flush_replies(struct fc_server_worker *w, struct srv_conn *sc, uint64_t now)
 		if (now < r->due_ns)
 			return false;
 		while (r->off < r->len) {
-			int n = fc_tcp_send_copy(sc->tcp, r->data + r->off, r->len - r->off);
+			int n = fc_tcp_send_ref(sc->tcp, r->data + r->off, r->len - r->off);
 
 			if (n <= 0) {
 				FC_STATS_INC(&w->stats, send_blocked);

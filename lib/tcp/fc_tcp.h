@@ -340,6 +340,28 @@ int fc_tcp_send(struct fc_tcp_conn *c, struct rte_mbuf *m);
 int fc_tcp_send_copy(struct fc_tcp_conn *c, const void *p, size_t len);
 
 /**
+ * Send by reference: the send queue records @p p and the length it accepts, and copies from
+ * there each time it builds a segment (retransmissions included), so an acknowledgement
+ * frees nothing and the send queue touches no mbuf. For data that does not change while it
+ * is in flight: pre-rendered requests and responses.
+ *
+ * The caller keeps the bytes unchanged and readable until they are acknowledged or
+ * on_closed returns. A send that continues the previous chunk (@p p right after it) extends
+ * it; once the queue holds copied data or FC_TCP_SEND_REFS chunks, the bytes are copied as
+ * fc_tcp_send_copy() does.
+ *
+ * @param c Connection.
+ * @param p Data.
+ * @param len Length in bytes.
+ * @return As fc_tcp_send_copy().
+ */
+int fc_tcp_send_ref(struct fc_tcp_conn *c, const void *p, size_t len);
+
+/** Chunks a send queue holds by reference (fc_tcp_send_ref()), inside the TCB: a
+ * request-response connection has one in flight, a pipelined one a few. */
+#define FC_TCP_SEND_REFS 2
+
+/**
  * Free space in the send buffer (bytes fc_tcp_send_copy() would accept now).
  *
  * @param c Connection.

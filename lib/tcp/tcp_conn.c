@@ -175,6 +175,42 @@ fc_tcp_send_copy(struct fc_tcp_conn *c, const void *p, size_t len)
 }
 
 int
+fc_tcp_send_ref(struct fc_tcp_conn *c, const void *p, size_t len)
+{
+	struct tcb *t = (struct tcb *)c;
+	uint32_t space, n;
+	int rc = send_check(t);
+
+	if (rc < 0)
+		return rc;
+	if (p == NULL || len == 0)
+		return -EINVAL;
+	/* Chunks precede the mbufs: once data was copied, the rest is copied behind it. */
+	if (t->sq_head != NULL)
+		return fc_tcp_send_copy(c, p, len);
+	space = fc_tcp_send_space(c);
+	n = (uint32_t)RTE_MIN((size_t)space, len);
+	if (n < len)
+		t->flags |= TF_WANT_WRITE;
+	if (n == 0)
+		return -EAGAIN;
+	if (t->sq_nref > 0 && t->sq_ref[t->sq_nref - 1] + t->sq_ref_len[t->sq_nref - 1] == p) {
+		/* The rest of the last chunk (a long reply sent as the window opens). */
+		t->sq_ref_len[t->sq_nref - 1] += n;
+	} else if (t->sq_nref < FC_TCP_SEND_REFS) {
+		t->sq_ref[t->sq_nref] = p;
+		t->sq_ref_len[t->sq_nref] = n;
+		t->sq_nref++;
+	} else {
+		return fc_tcp_send_copy(c, p, len);
+	}
+	t->sq_len += n;
+	if (t->state != FC_TCP_SYN_SENT && t->state != FC_TCP_SYN_RCVD)
+		tcp_kick(tcb_ctx(t), t);
+	return (int)n;
+}
+
+int
 fc_tcp_shutdown(struct fc_tcp_conn *c)
 {
 	struct tcb *t = (struct tcb *)c;

@@ -247,6 +247,7 @@ tcp_sq_free(struct fc_tcp_ctx *ctx, struct tcb *t)
 		m = n;
 	}
 	t->sq_head = t->sq_tail = t->sq_cur = NULL;
+	t->sq_nref = 0;
 	t->sq_len = 0;
 	t->sq_off = 0;
 }

@@ -212,6 +212,19 @@ sq_ack(struct fc_tcp_ctx *ctx, struct tcb *t, uint32_t ack)
 	t->sq_seq = upto;
 	t->sq_len -= n;
 	n += t->sq_off;
+	while (t->sq_nref > 0 && n >= t->sq_ref_len[0]) {
+		/* The application's chunk is acknowledged: nothing to free. */
+		n -= t->sq_ref_len[0];
+		for (unsigned i = 1; i < t->sq_nref; i++) {
+			t->sq_ref[i - 1] = t->sq_ref[i];
+			t->sq_ref_len[i - 1] = t->sq_ref_len[i];
+		}
+		t->sq_nref--;
+	}
+	if (t->sq_nref > 0) {
+		t->sq_off = n;
+		return;
+	}
 	while (t->sq_head != NULL && n >= t->sq_head->pkt_len) {
 		struct rte_mbuf *m = t->sq_head;
 

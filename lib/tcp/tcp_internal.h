@@ -7,6 +7,7 @@
 #define TCP_INTERNAL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <rte_common.h>
@@ -97,18 +98,17 @@ struct tcb {
 	/* Receive sequence space. */
 	uint32_t rcv_nxt;
 	uint32_t rcv_adv;      /* right edge of the window we advertised */
-	uint32_t irs;
 	uint32_t rcv_hold;     /* bytes the application holds (fc_tcp_recv_hold) */
 	/* Congestion control, RFC 5681 + RFC 6582. */
 	uint32_t cwnd;
 	uint32_t ssthresh;
-	uint32_t recover;
-	/* Send queue: sq_seq is the seq of the first unacknowledged data byte, at offset
-	 * sq_off in sq_head. sq_cur/sq_cur_seq remember where the newest send started. */
+	/* Send queue: first the application's own chunks (sq_ref, fc_tcp_send_ref), then
+	 * mbufs (sq_head...). sq_seq is the seq of the first unacknowledged data byte, at
+	 * offset sq_off in the head chunk: sq_ref[0] while sq_nref > 0, else sq_head. */
 	uint32_t sq_seq;
 	uint32_t sq_len;       /* bytes queued from sq_seq on */
 	uint32_t sq_off;
-	uint32_t sq_cur_seq;
+	uint32_t sq_ref_len[FC_TCP_SEND_REFS];
 	/* RTT estimation, RFC 6298, all in microseconds. */
 	uint32_t srtt_us;
 	uint32_t rttvar_us;
@@ -136,15 +136,24 @@ struct tcb {
 	uint8_t ooo_cnt;
 	uint8_t acks_pending;  /* segments received since our last ACK (delayed ACK) */
 	uint8_t flags2;        /* TF2_* */
+	uint8_t sq_nref;       /* chunks in sq_ref[] */
+	const uint8_t *sq_ref[FC_TCP_SEND_REFS];
 	struct rte_mbuf *sq_head;
-	struct rte_mbuf *sq_tail;
-	struct rte_mbuf *sq_cur;
 	struct rte_mbuf *ooo;  /* sorted by seq */
 	const struct fc_tcp_ops *ops;
 	void *user;            /* tcbs[0].user holds the context (see tcb_ctx()) */
 	uint32_t ack_next;     /* ctx->ack_list link */
 	uint32_t idx;          /* own index */
+	/* Fourth line: what a request-response exchange does not touch. */
+	uint32_t irs;
+	uint32_t recover;      /* RFC 6582 */
+	struct rte_mbuf *sq_tail;
+	struct rte_mbuf *sq_cur; /* sq_cur/sq_cur_seq: where the newest mbuf send started */
+	uint32_t sq_cur_seq;
 } __rte_cache_aligned;
+
+_Static_assert(offsetof(struct tcb, irs) <= 3 * RTE_CACHE_LINE_SIZE,
+	       "tcb: the fields of a request-response exchange beyond three cache lines");
 
 /* Flow-table entry: open addressing with linear probing, keyed on the remote side and the
  * local port (the local address is the context's only one). idx 0 = empty. */

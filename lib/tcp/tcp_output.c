@@ -223,21 +223,68 @@ window_field(struct fc_tcp_ctx *ctx, struct tcb *t, bool syn)
 	return (uint16_t)f;
 }
 
-/* Append @len payload bytes starting at @seq, taken from the send queue, to @h. */
+/* Copy @len bytes to the end of frame @h, whose last segment is *@last (a direct mbuf of
+ * our own), chaining another mbuf when the tailroom runs out. */
+static int
+append_copy(struct fc_tcp_ctx *ctx, struct rte_mbuf *h, struct rte_mbuf **last,
+	const uint8_t *src, uint32_t len)
+{
+	while (len > 0) {
+		struct rte_mbuf *l = *last;
+		uint32_t k = RTE_MIN(len, (uint32_t)rte_pktmbuf_tailroom(l));
+
+		if (k == 0) {
+			struct rte_mbuf *m = tcp_mbuf_alloc(ctx);
+
+			if (m == NULL) {
+				ctx->cnt.mbuf_alloc_fails++;
+				return -ENOMEM;
+			}
+			l->next = m;
+			*last = m;
+			h->nb_segs++;
+			continue;
+		}
+		memcpy(rte_pktmbuf_mtod_offset(l, uint8_t *, l->data_len), src, k);
+		l->data_len = (uint16_t)(l->data_len + k);
+		h->pkt_len += k;
+		src += k;
+		len -= k;
+	}
+	return 0;
+}
+
+/* Append @len payload bytes starting at @seq, taken from the send queue, to @h: copied
+ * from the application's chunks, then referenced from (or, when small, copied from) the
+ * queued mbufs. */
 static int
 attach_payload(struct fc_tcp_ctx *ctx, struct tcb *t, struct rte_mbuf *h, uint32_t seq,
 	uint32_t len)
 {
 	struct rte_mbuf *p, *seg, *last = h;
-	uint32_t pseq, off;
+	uint32_t pseq = t->sq_seq - t->sq_off, off; /* pseq: first byte of the head chunk */
 
+	for (unsigned i = 0; i < t->sq_nref && len > 0; i++) {
+		uint32_t rl = t->sq_ref_len[i];
+
+		if (seq - pseq < rl) {
+			uint32_t piece = RTE_MIN(len, rl - (seq - pseq));
+
+			if (append_copy(ctx, h, &last, t->sq_ref[i] + (seq - pseq), piece) < 0)
+				return -ENOMEM;
+			seq += piece;
+			len -= piece;
+		}
+		pseq += rl;
+	}
+	if (len == 0)
+		return 0;
 	/* Find the queued packet holding seq; start from the cursor when it is behind. */
 	if (t->sq_cur != NULL && SEQ_GEQ(seq, t->sq_cur_seq)) {
 		p = t->sq_cur;
 		pseq = t->sq_cur_seq;
 	} else {
 		p = t->sq_head;
-		pseq = t->sq_seq - t->sq_off;
 	}
 	while (p != NULL && seq - pseq >= p->pkt_len) {
 		pseq += p->pkt_len;

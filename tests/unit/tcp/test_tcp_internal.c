@@ -255,6 +255,54 @@ test_many_lossy(void)
 	CHECK_EQ(rte_mempool_avail_count(mp), avail0);
 }
 
+/* The send queue of fc_tcp_send_ref(): chunks in the TCB, no mbuf, a contiguous send
+ * extends the last chunk, and once FC_TCP_SEND_REFS are held (or data was copied) sends
+ * are copied into mbufs behind them. The peer's window is 0, so nothing leaves. */
+static void
+test_send_ref_queue(void)
+{
+	unsigned avail0 = rte_mempool_avail_count(mp);
+	struct fc_tcp_config c = wire_default_cfg(mp, IP_B);
+	static const char a[200] = "a", b[50] = "b";
+	struct fc_tcp_ctx *ctx = fc_tcp_ctx_create(&c, SOCKET_ID_ANY);
+	struct tcb *t;
+	struct fc_tcp_conn *conn;
+
+	CHECK(ctx != NULL);
+	if (ctx == NULL)
+		return;
+	t = tcb_alloc(ctx);
+	t->state = FC_TCP_ESTABLISHED;
+	t->flags = TF_VISIBLE;
+	t->mss = 1000;
+	t->ops = &app_ops;
+	t->snd_una = t->snd_nxt = t->snd_max = t->sq_seq = 1;
+	conn = (struct fc_tcp_conn *)t;
+	CHECK_EQ(fc_tcp_send_ref(conn, a, 100), 100);
+	CHECK_EQ(fc_tcp_send_ref(conn, a + 100, 50), 50);
+	CHECK_EQ(t->sq_nref, 1);
+	CHECK_EQ(t->sq_ref_len[0], 150);
+	CHECK(t->sq_head == NULL);
+	CHECK_EQ(fc_tcp_send_ref(conn, b, 10), 10);
+	CHECK_EQ(t->sq_nref, 2);
+	CHECK(t->sq_ref[1] == (const uint8_t *)b);
+	CHECK(t->sq_head == NULL);
+	CHECK_EQ(fc_tcp_send_ref(conn, a + 150, 10), 10);   /* a third chunk: copied */
+	CHECK_EQ(t->sq_nref, 2);
+	CHECK(t->sq_head != NULL);
+	CHECK_EQ(fc_tcp_send_ref(conn, b + 10, 5), 5);      /* behind copied data: copied */
+	CHECK_EQ(t->sq_nref, 2);
+	CHECK_EQ(t->sq_ref_len[1], 10);
+	CHECK_EQ(t->sq_len, 175);
+	CHECK_EQ(fc_tcp_send_space(conn), c.snd_buf ? c.snd_buf - 175 : 256 * 1024 - 175);
+	tcb_close(ctx, t, FC_TCP_CLOSE_ABORTED, false);
+	CHECK_EQ(t->sq_nref, 0);
+	CHECK(t->sq_head == NULL);
+	fc_tcp_process(ctx, 1);
+	fc_tcp_ctx_free(ctx);
+	CHECK_EQ(rte_mempool_avail_count(mp), avail0);
+}
+
 /*
  * tcp_raw_cksum() against rte_raw_cksum() on random bytes: every length 0..300 at every
  * alignment 0..7, and all-0xff bytes (the sums that carry most). Then the segment checksum:
@@ -320,6 +368,7 @@ main(int argc, char **argv)
 	test_flow_table();
 	test_timer_wheel();
 	test_many_lossy();
+	test_send_ref_queue();
 	test_cksum();
 	return fc_test_result("test_tcp_internal");
 }

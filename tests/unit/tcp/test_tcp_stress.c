@@ -2,8 +2,9 @@
 /*
  * Seeded stress over the in-memory wire: for each seed, random MSS, windows, delayed ACK,
  * offload, loss/duplication/reordering rates and application back-pressure (receive-window
- * holds); data flows both ways at once, then one side (random) closes. Every run must be
- * byte-exact both ways, end with both sides closed normally, and leave the pool as it found it.
+ * holds), sending by copy, by reference or both; data flows both ways at once, then one side
+ * (random) closes. Every run must be byte-exact both ways, end with both sides closed
+ * normally, and leave the pool as it found it.
  */
 #include <stdlib.h>
 
@@ -35,8 +36,10 @@ rnd(void)
 struct side {
 	struct app app;
 	const uint8_t *data;
+	const uint8_t *twin; /* the same bytes at another address */
 	size_t len, sent;
 	int hold;           /* app applies back-pressure */
+	int mode;           /* 0 fc_tcp_send_copy, 1 fc_tcp_send_ref, 2 either, per call */
 };
 
 static struct side cs, ss;
@@ -82,7 +85,19 @@ static void
 pump_side(struct side *s)
 {
 	while (s->app.conn != NULL && s->sent < s->len) {
-		int r = fc_tcp_send_copy(s->app.conn, s->data + s->sent, s->len - s->sent);
+		size_t left = s->len - s->sent;
+		int r;
+
+		if (s->mode == 0 || (s->mode == 2 && rnd() % 2)) {
+			r = fc_tcp_send_copy(s->app.conn, s->data + s->sent, left);
+		} else {
+			/* Random pieces, from either copy of the data: a piece from the same
+			 * buffer continues the last chunk, one from the twin starts a new one
+			 * (or is copied once the queue holds FC_TCP_SEND_REFS). */
+			const uint8_t *src = (rnd() % 3 ? s->data : s->twin) + s->sent;
+
+			r = fc_tcp_send_ref(s->app.conn, src, RTE_MIN(left, (size_t)1 + rnd() % 30000));
+		}
 
 		if (r <= 0)
 			break;
@@ -97,7 +112,7 @@ one_run(uint64_t seed)
 {
 	unsigned avail0 = rte_mempool_avail_count(mp);
 	struct fc_tcp_config a = wire_default_cfg(mp, IP_A), b = wire_default_cfg(mp, IP_B);
-	static uint8_t d1[300000], d2[200000];
+	static uint8_t d1[300000], d2[200000], t1[300000], t2[200000];
 	size_t i;
 	int closer;
 	uint64_t limit;
@@ -129,9 +144,15 @@ one_run(uint64_t seed)
 	w.mark_cksum_good = a.tx_cksum_offload;
 	memset(&cs, 0, sizeof(cs));
 	memset(&ss, 0, sizeof(ss));
+	memcpy(t1, d1, sizeof(d1));
+	memcpy(t2, d2, sizeof(d2));
 	cs.data = d1;
+	cs.twin = t1;
 	cs.len = 50000 + rnd() % (sizeof(d1) - 50000);
+	cs.mode = (int)(rnd() % 3);
 	ss.data = d2;
+	ss.twin = t2;
+	ss.mode = (int)(rnd() % 3);
 	ss.len = rnd() % sizeof(d2);
 	cs.hold = rnd() % 3 == 0;
 	ss.hold = rnd() % 3 == 0;
