@@ -86,7 +86,7 @@ fail_in_flight(struct fc_client_worker *w, struct fc_client_conn *cc, enum fc_st
 	if (cc->q_len) {
 		if (src != NULL && src->on_result != NULL)
 			for (uint8_t i = 0; i < cc->q_len; i++)
-				src->on_result(w, cc, cc->tag[(cc->q_head + i) % FC_PIPE_MAX], 0);
+				src->on_result(w, cc, cc->req[(cc->q_head + i) % FC_PIPE_MAX].tag, 0);
 		fc_stats_add(&w->stats.err[kind], cc->q_len);
 		cc->q_len = 0;
 		cc->q_head = 0;
@@ -115,7 +115,7 @@ record_response(struct fc_client_worker *w, struct fc_client_conn *cc,
 	const struct fc_client_source *src = w->rp->source;
 
 	if (src != NULL && src->on_result != NULL)
-		src->on_result(w, cc, cc->tag[cc->q_head], r->status);
+		src->on_result(w, cc, cc->req[cc->q_head].tag, r->status);
 
 	cc->q_head = (uint8_t)((cc->q_head + 1) % FC_PIPE_MAX);
 	if (--cc->q_len == 0)
@@ -282,7 +282,7 @@ write_request(struct fc_client_worker *w, struct fc_client_conn *cc, const void 
 
 	cc->req[slot].intended = intended;
 	cc->req[slot].sent_at = now;
-	cc->tag[slot] = tag;
+	cc->req[slot].tag = tag;
 	cc->q_len++;
 	FC_STATS_INC(&w->stats, req_sent);
 	fc_stats_add(&w->stats.bytes_tx, len);

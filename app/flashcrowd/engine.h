@@ -97,6 +97,7 @@ struct fc_client_source {
 struct fc_client_req {
 	uint64_t intended;                      /**< when it should have left (latency base) */
 	uint64_t sent_at;                       /**< when it was written */
+	uint32_t tag;                           /**< request source's tag */
 };
 
 /**
@@ -117,7 +118,6 @@ struct fc_client_conn {
 	uint64_t not_before;                    /**< think time / reconnect back-off */
 	struct fc_http_client_parser parser;    /**< response stream state */
 	struct fc_client_req req[FC_PIPE_MAX];  /**< in-flight FIFO */
-	uint32_t tag[FC_PIPE_MAX];              /**< in-flight FIFO: request source's tag */
 	uint64_t opened_at;                     /**< connect() time, for the connect timeout */
 	uint64_t src_base;                      /**< request source: time base of this connection */
 	uint32_t src_next;                      /**< request source: next request to write */
@@ -129,6 +129,9 @@ struct fc_client_conn {
 	bool src_held;                          /**< request source: the next request was due but
 						  * waited for the previous response */
 } __rte_cache_aligned;
+
+_Static_assert(offsetof(struct fc_client_conn, req) + sizeof(struct fc_client_req) <=
+	       2 * RTE_CACHE_LINE_SIZE, "fc_client_conn: req[0] beyond the two prefetched lines");
 
 /** Per-worker control words: each on its own cache line, one writer each. */
 struct fc_worker_ctl {

@@ -221,7 +221,8 @@ sq_ack(struct fc_tcp_ctx *ctx, struct tcb *t, uint32_t ack)
 		}
 		t->sq_nref--;
 	}
-	if (t->sq_nref > 0) {
+	if (t->sq_nref > 0 || t->sq_head == NULL) {
+		/* (No mbufs: the fourth line, sq_tail and sq_cur, stays untouched.) */
 		t->sq_off = n;
 		return;
 	}
