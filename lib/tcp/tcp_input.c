@@ -894,6 +894,14 @@ tcp_aligned_ts(const void *opt, struct tcp_opts *o)
 }
 
 #define RX_HINTS 64 /* segments per fc_tcp_rx_bulk() call that get prefetch hints */
+/* How far ahead of the segment being processed its TCB is looked up and prefetched, and
+ * what the TCB points to is prefetched: with few connections (all in L2) the short
+ * distances, else the long ones, which cover a DRAM miss (docs/benchmarks.md 2.2c). */
+#define RX_TCB_AHEAD_NEAR 2
+#define RX_DEPS_AHEAD_NEAR 1
+#define RX_TCB_AHEAD_FAR 6
+#define RX_DEPS_AHEAD_FAR 3
+#define RX_FAR_CONNS 4096
 
 /* The flow key of a frame, for the prefetch hints only (input_one() parses and checks the
  * frame itself, and uses a hint only when it matches): false when the frame is not plainly an
@@ -1125,13 +1133,21 @@ fc_tcp_rx_bulk(struct fc_tcp_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint6
 		else
 			h[i].rip = 0;
 	}
-	for (i = 0; i < nh && i < 2; i++)
+	unsigned tcb_ahead = RX_TCB_AHEAD_NEAR, deps_ahead = RX_DEPS_AHEAD_NEAR;
+
+	if (ctx->nb_used > RX_FAR_CONNS) {
+		tcb_ahead = RX_TCB_AHEAD_FAR;
+		deps_ahead = RX_DEPS_AHEAD_FAR;
+	}
+	for (i = 0; i < nh && i < tcb_ahead; i++)
 		hint_lookup(ctx, &h[i]);
+	for (i = 0; i < nh && i < deps_ahead; i++)
+		tcb_prefetch_deps(h[i].t);
 	for (i = 0; i < n; i++) {
-		if (i + 2 < nh)
-			hint_lookup(ctx, &h[i + 2]);
-		if (i + 1 < nh)
-			tcb_prefetch_deps(h[i + 1].t);
+		if (i + tcb_ahead < nh)
+			hint_lookup(ctx, &h[i + tcb_ahead]);
+		if (i + deps_ahead < nh)
+			tcb_prefetch_deps(h[i + deps_ahead].t);
 		input_one(ctx, pkts[i], i < nh ? h[i].t : NULL);
 	}
 	/* The output pass of the burst waits for fc_tcp_tx_bulk(): what the application sends
