@@ -1129,7 +1129,7 @@ fc_tcp_rx_bulk(struct fc_tcp_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint6
 	for (i = 0; i < nh; i++) {
 		h[i].t = NULL;
 		if (seg_flow_key(pkts[i], &h[i].rip, &h[i].ports))
-			rte_prefetch0(&ctx->flows[flow_hash(h[i].rip, h[i].ports) & ctx->flow_mask]);
+			flow_prefetch(ctx, h[i].rip, h[i].ports);
 		else
 			h[i].rip = 0;
 	}

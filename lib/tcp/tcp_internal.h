@@ -156,12 +156,19 @@ _Static_assert(offsetof(struct tcb, irs) <= 3 * RTE_CACHE_LINE_SIZE,
 	       "tcb: the fields of a request-response exchange beyond three cache lines");
 
 /* Flow-table entry: open addressing with linear probing, keyed on the remote side and the
- * local port (the local address is the context's only one). idx 0 = empty. */
+ * local port (the local address is the context's only one). idx 0 = empty. Sixteen bytes,
+ * four to a line, so that no entry straddles two lines: with 12, one lookup in eight found
+ * idx on the line after the one prefetched, a miss that was 80% of flow_lookup's time at
+ * 50,000 connections. */
 struct flow_ent {
 	uint32_t rip;
 	uint32_t ports;        /* remote_port << 16 | local_port */
 	uint32_t idx;
+	uint32_t pad;
 };
+
+_Static_assert(RTE_CACHE_LINE_SIZE % sizeof(struct flow_ent) == 0,
+	       "flow_ent: an entry must not straddle two cache lines");
 
 struct tcp_listener {
 	uint16_t port;         /* 0 = free slot */
@@ -256,6 +263,19 @@ flow_hash(uint32_t rip, uint32_t ports)
 
 	k *= 0x9e3779b97f4a7c15ull;
 	return (uint32_t)(k >> 32) ^ (uint32_t)k;
+}
+
+/* Prefetch the flow-table line where the lookup of (rip, ports) starts, and the next one
+ * when the probe starts at the line's last entry (linear probing may continue there). */
+static inline void
+flow_prefetch(const struct fc_tcp_ctx *ctx, uint32_t rip, uint32_t ports)
+{
+	uint32_t i = flow_hash(rip, ports) & ctx->flow_mask;
+	const unsigned per_line = RTE_CACHE_LINE_SIZE / sizeof(struct flow_ent);
+
+	rte_prefetch0(&ctx->flows[i]);
+	if ((i & (per_line - 1)) == per_line - 1)
+		rte_prefetch0(&ctx->flows[(i + 1) & ctx->flow_mask]);
 }
 
 /* tcp_ctx.c */

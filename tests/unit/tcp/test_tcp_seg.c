@@ -1387,7 +1387,7 @@ test_sizes(void)
 	if (x != NULL) {
 		printf("sizeof(struct tcb) = %zu, bytes per connection slot = %zu\n",
 			fc_tcp_tcb_size(), fc_tcp_bytes_per_conn(x));
-		CHECK(fc_tcp_bytes_per_conn(x) <= 320);
+		CHECK(fc_tcp_bytes_per_conn(x) <= 352);
 	}
 	fc_tcp_ctx_free(x);
 	c.pool = NULL;
