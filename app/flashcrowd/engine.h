@@ -226,7 +226,8 @@ int fc_client_open(struct fc_client_worker *w, struct fc_client_conn *cc, uint16
  * Request sources: write one request on a connection (established or still connecting).
  * @param w         worker
  * @param cc        connection
- * @param buf       request bytes
+ * @param buf       request bytes, sent by reference (fc_tcp_send_ref): unchanged and
+ *                  readable until the worker is finalised
  * @param len       their length
  * @param is_head   the request is HEAD (its response has no body)
  * @param tag       handed back to fc_client_source::on_result

@@ -1116,10 +1116,10 @@ fc_tcp_rx_bulk(struct fc_tcp_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint6
 	}
 	ctx->in_burst = 1;
 	/* With many connections the flow table, the TCBs and what they point to are cold.
-	 * A pipeline of prefetches over the first RX_HINTS segments: the flow-table slots of
-	 * all of them first; then, while segment i is processed, the TCB of segment i + 2 and
-	 * what the TCB of segment i + 1 points to. The key is parsed once, and the TCB found
-	 * ahead saves input_one() its own lookup. */
+	 * A pipeline of prefetches over the first RX_HINTS segments: the flow-table lines of
+	 * all of them first; then, while segment i is processed, the TCB of segment
+	 * i + tcb_ahead and what the TCB of segment i + deps_ahead points to (RX_*_AHEAD_*).
+	 * The key is parsed once, and the TCB found ahead saves input_one() its own lookup. */
 	struct rx_hint h[RX_HINTS];
 	uint16_t nh = n < RX_HINTS ? n : RX_HINTS;
 
