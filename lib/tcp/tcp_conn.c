@@ -118,26 +118,35 @@ fc_tcp_send_space(const struct fc_tcp_conn *c)
 	return t->sq_len < buf ? buf - t->sq_len : 0;
 }
 
-int
-fc_tcp_send_copy(struct fc_tcp_conn *c, const void *p, size_t len)
+/* The checks of a copying or referencing send, and how many of @len bytes the send buffer
+ * takes now (*@n > 0 on success; fewer than @len arms on_writable). */
+static int
+send_accept(struct tcb *t, const void *p, size_t len, uint32_t *n)
 {
-	struct tcb *t = (struct tcb *)c;
-	struct fc_tcp_ctx *ctx = tcb_ctx(t);
-	const uint8_t *src = p;
-	uint32_t space, n, done = 0;
-	struct rte_mbuf *tail = t->sq_tail;
 	int rc = send_check(t);
 
 	if (rc < 0)
 		return rc;
 	if (p == NULL || len == 0)
 		return -EINVAL;
-	space = fc_tcp_send_space(c);
-	n = (uint32_t)RTE_MIN((size_t)space, len);
-	if (n < len)
+	*n = (uint32_t)RTE_MIN((size_t)fc_tcp_send_space((struct fc_tcp_conn *)t), len);
+	if (*n < len)
 		t->flags |= TF_WANT_WRITE;
-	if (n == 0)
-		return -EAGAIN;
+	return *n == 0 ? -EAGAIN : 0;
+}
+
+int
+fc_tcp_send_copy(struct fc_tcp_conn *c, const void *p, size_t len)
+{
+	struct tcb *t = (struct tcb *)c;
+	struct fc_tcp_ctx *ctx = tcb_ctx(t);
+	const uint8_t *src = p;
+	uint32_t n, done = 0;
+	struct rte_mbuf *tail = t->sq_tail;
+	int rc = send_accept(t, p, len, &n);
+
+	if (rc < 0)
+		return rc;
 	/* Fill the tailroom of the last queued mbuf: in-flight indirect mbufs reference only
 	 * bytes before it, so appending is safe when the buffer is our own direct one. */
 	if (tail != NULL && tail->nb_segs == 1 && RTE_MBUF_DIRECT(tail) &&
@@ -178,22 +187,15 @@ int
 fc_tcp_send_ref(struct fc_tcp_conn *c, const void *p, size_t len)
 {
 	struct tcb *t = (struct tcb *)c;
-	uint32_t space, n;
-	int rc = send_check(t);
+	uint32_t n;
+	int rc;
 
-	if (rc < 0)
-		return rc;
-	if (p == NULL || len == 0)
-		return -EINVAL;
 	/* Chunks precede the mbufs: once data was copied, the rest is copied behind it. */
 	if (t->sq_head != NULL)
 		return fc_tcp_send_copy(c, p, len);
-	space = fc_tcp_send_space(c);
-	n = (uint32_t)RTE_MIN((size_t)space, len);
-	if (n < len)
-		t->flags |= TF_WANT_WRITE;
-	if (n == 0)
-		return -EAGAIN;
+	rc = send_accept(t, p, len, &n);
+	if (rc < 0)
+		return rc;
 	if (t->sq_nref > 0 && t->sq_ref[t->sq_nref - 1] + t->sq_ref_len[t->sq_nref - 1] == p) {
 		/* The rest of the last chunk (a long reply sent as the window opens). */
 		t->sq_ref_len[t->sq_nref - 1] += n;
