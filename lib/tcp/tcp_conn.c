@@ -120,7 +120,7 @@ fc_tcp_send_space(const struct fc_tcp_conn *c)
 
 /* The checks of a copying or referencing send, and how many of @len bytes the send buffer
  * takes now (*@n > 0 on success; fewer than @len arms on_writable). */
-static int
+static __rte_always_inline int
 send_accept(struct tcb *t, const void *p, size_t len, uint32_t *n)
 {
 	int rc = send_check(t);
