@@ -26,21 +26,41 @@ static struct fc_tcp_ctx *S;
 static uint64_t now;
 static struct app A;
 
-/* Frames the stack sent since the last call, parsed. */
+/* Frames the stack sent since the last call, parsed, with their payload appended to
+ * @data (when not NULL; at most @cap bytes in all, counted in *@len); returns the number
+ * of frames. */
 static unsigned
-out(struct seg_info *si, unsigned max)
+out_data(struct seg_info *si, unsigned max, uint8_t *data, size_t cap, size_t *len)
 {
 	struct rte_mbuf *m[64];
 	unsigned n = 0, i, k;
 
 	while ((k = fc_tcp_tx_bulk(S, m, 64)) > 0) {
 		for (i = 0; i < k; i++) {
-			if (n < max && seg_parse(m[i], &si[n]))
+			if (n < max && seg_parse(m[i], &si[n])) {
+				uint32_t plen = si[n].len;
+
+				if (data != NULL && *len + plen <= cap) {
+					const void *p = rte_pktmbuf_read(m[i], m[i]->pkt_len - plen,
+						plen, data + *len);
+
+					if (p != NULL && p != data + *len)
+						memcpy(data + *len, p, plen);
+					*len += p != NULL ? plen : 0;
+				}
 				n++;
+			}
 			rte_pktmbuf_free(m[i]);
 		}
 	}
 	return n;
+}
+
+/* Frames the stack sent since the last call, parsed. */
+static unsigned
+out(struct seg_info *si, unsigned max)
+{
+	return out_data(si, max, NULL, 0, NULL);
 }
 
 static void
@@ -223,34 +243,6 @@ test_ack_rides_on_reply(void)
 	stop(avail0);
 }
 
-/* Frames the stack sent since the last call, parsed, with their payload appended to
- * @data (at most @cap bytes in all); returns the number of frames. */
-static unsigned
-out_data(struct seg_info *si, unsigned max, uint8_t *data, size_t cap, size_t *len)
-{
-	struct rte_mbuf *m[64];
-	unsigned n = 0, i, k;
-
-	while ((k = fc_tcp_tx_bulk(S, m, 64)) > 0) {
-		for (i = 0; i < k; i++) {
-			if (n < max && seg_parse(m[i], &si[n])) {
-				uint32_t plen = si[n].len, off = m[i]->pkt_len - plen;
-
-				if (*len + plen <= cap && rte_pktmbuf_read(m[i], off, plen, data + *len) != NULL) {
-					const void *p = rte_pktmbuf_read(m[i], off, plen, data + *len);
-
-					if (p != data + *len)
-						memcpy(data + *len, p, plen);
-					*len += plen;
-				}
-				n++;
-			}
-			rte_pktmbuf_free(m[i]);
-		}
-	}
-	return n;
-}
-
 /* fc_tcp_send_ref(): segments and retransmissions copy from the application's bytes; a
  * contiguous send extends the chunk; past FC_TCP_SEND_REFS chunks the bytes are copied
  * behind them, in order (test_tcp_internal checks that the chunks hold no mbuf). */
@@ -280,7 +272,7 @@ test_send_ref(void)
 	CHECK_EQ(out_data(si, 8, got, sizeof(got), &glen), 4);
 	CHECK_EQ(glen, 2500);
 	CHECK(memcmp(got, a, 2500) == 0);
-	/* ACK into the middle of the second segment, then the RTO: the retransmission
+	/* ACK into the middle of the third segment, then the RTO: the retransmission
 	 * starts at the first unacknowledged byte, read from the chunk. */
 	in(1001, iss + 1 + 1500, RTE_TCP_ACK_FLAG, 64, NULL, 0);
 	fc_tcp_conn_get_info(A.conn, &ci);
