@@ -50,7 +50,8 @@ struct fc_pair_opts {
 	uint32_t server_max_conns;      /**< TCBs per server worker */
 	bool impaired;                  /**< --impair injects loss: the embedded pair keeps the
 					  * quick RTO (FC_PORT_RTO_MIN_NS), not FC_PAIR_RTO_MIN_NS */
-	uint32_t min_mbufs;             /**< mbufs per port at least (raises the profile's count
+	uint32_t min_mbufs;             /**< mbufs in the pool at least (the embedded pair: one
+					  * pool for both sides; raises the profile's count
 					  * for many connections); 0 = the profile's */
 	bool cpus_from_end;             /**< place workers from the last CPU down (serve), so a
 					  * second process (run) on the same box takes the others */

@@ -77,6 +77,7 @@ struct fc_port {
 	int socket;                     /**< NUMA socket of the port (0 when unknown) */
 	uint16_t nb_queues;             /**< RX/TX queue pairs, one per worker */
 	struct rte_mempool *pool;       /**< packet pool on the port's socket */
+	bool own_pool;                  /**< pool was created for this port (freed with it) */
 	struct rte_ether_addr mac;      /**< port MAC */
 	struct fc_port_caps caps;       /**< capabilities and enabled offloads */
 	bool started;                   /**< rte_eth_dev_start succeeded */
@@ -130,18 +131,21 @@ int fc_platform_eal_init(const struct fc_profile *p, const struct fc_platform_op
 uint32_t fc_port_pool_size(const struct fc_profile *p, uint16_t nb_queues);
 
 /**
- * Find the profile's port, create its mempool on the port's socket, configure
- * nb_queues queue pairs with the offloads both the profile and the port allow, and start it.
+ * Find the profile's port, create its mempool on the port's socket (or take @p shared_pool),
+ * configure nb_queues queue pairs with the offloads both the profile and the port allow,
+ * and start it.
  *
  * @param p        profile
  * @param port_id  port to use (see fc_platform_find_port)
  * @param nb_queues queue pairs (workers)
+ * @param shared_pool NULL to create the port's own pool; else the pool of another port,
+ *                 which this port uses and does not free (the embedded pair: see pair.c)
  * @param port     filled on success
  * @return 0; -EINVAL when nb_queues exceeds the profile or the port; -ENOMEM when the
  *         mempool cannot be created; -EIO when the driver refuses a step (err says which)
  */
 int fc_port_setup(const struct fc_profile *p, uint16_t port_id, uint16_t nb_queues,
-		  struct fc_port *port, char *err, size_t errlen);
+		  struct rte_mempool *shared_pool, struct fc_port *port, char *err, size_t errlen);
 
 /**
  * The port the profile created: the vdev's port, or the PCI device named by iface.
@@ -157,7 +161,7 @@ int fc_platform_find_port(const struct fc_profile *p, const char *iface, uint16_
 int fc_ring_pair_create(const char *name, uint16_t nb_queues, int socket,
 			uint16_t *port_a, uint16_t *port_b);
 
-/** Stop and close a port and free its pool. Safe on a partly set up port. */
+/** Stop and close a port and free its own pool. Safe on a partly set up port. */
 void fc_port_close(struct fc_port *port);
 
 /** Print the port's capabilities and enabled offloads, one line. */

@@ -200,7 +200,7 @@ port_socket(uint16_t port_id)
 
 int
 fc_port_setup(const struct fc_profile *p, uint16_t port_id, uint16_t nb_queues,
-	      struct fc_port *port, char *err, size_t errlen)
+	      struct rte_mempool *shared_pool, struct fc_port *port, char *err, size_t errlen)
 {
 	struct rte_eth_dev_info info;
 	struct rte_eth_conf conf;
@@ -236,8 +236,11 @@ fc_port_setup(const struct fc_profile *p, uint16_t port_id, uint16_t nb_queues,
 	uint32_t count = fc_port_pool_size(p, nb_queues);
 
 	snprintf(name, sizeof(name), "fc_pool_p%u", port_id);
-	port->pool = rte_pktmbuf_pool_create(name, count, p->mbuf_cache, 0, p->mbuf_data_room,
-					     port->socket);
+	port->pool = shared_pool;
+	port->own_pool = shared_pool == NULL;
+	if (port->own_pool)
+		port->pool = rte_pktmbuf_pool_create(name, count, p->mbuf_cache, 0,
+						     p->mbuf_data_room, port->socket);
 	if (port->pool == NULL) {
 		errf(err, errlen, "port %u: cannot create a pool of %u mbufs of %u bytes on "
 				 "socket %d: %s (give EAL more memory with -m, or reserve hugepages)",
@@ -320,7 +323,8 @@ fc_port_close(struct fc_port *port)
 	}
 	if (port->pool != NULL) {
 		(void)rte_eth_dev_close(port->port_id);
-		rte_mempool_free(port->pool);
+		if (port->own_pool)
+			rte_mempool_free(port->pool);
 		port->pool = NULL;
 	}
 }
