@@ -59,6 +59,7 @@ fc_tcp_connect(struct fc_tcp_ctx *ctx, uint32_t remote_ip, uint16_t remote_port,
 		errno = EADDRNOTAVAIL;
 		return NULL;
 	}
+	ctx->ports.tcb[t->local_port - ctx->cfg.port_min] = t->idx;
 	ctx->cnt.connects++;
 	tcp_send_ctl(ctx, t, t->iss, TH_SYN);
 	t->snd_nxt = t->snd_max = t->iss + 1;

@@ -375,7 +375,10 @@ flow_remove(struct fc_tcp_ctx *ctx, struct tcb *t)
 {
 	uint32_t ports = (uint32_t)t->remote_port << 16 | t->local_port;
 	uint32_t i = flow_hash(t->remote_ip, ports) & ctx->flow_mask;
-	uint32_t j, n;
+	uint32_t j, n, po = (uint32_t)t->local_port - ctx->cfg.port_min;
+
+	if (po < ctx->ports.nb_ports && ctx->ports.tcb[po] == t->idx)
+		ctx->ports.tcb[po] = 0;
 
 	for (n = 0; n <= ctx->flow_mask; n++, i = (i + 1) & ctx->flow_mask) {
 		struct flow_ent *e = &ctx->flows[i];
@@ -538,6 +541,6 @@ fc_tcp_bytes_per_conn(const struct fc_tcp_ctx *ctx)
 {
 	size_t nports = (size_t)ctx->cfg.port_max - ctx->cfg.port_min + 1;
 
-	/* Port allocator: next + hash bits per port, shared by all connections. */
-	return ctx->per_conn_bytes + (nports * 4 + ctx->cfg.max_conns - 1) / ctx->cfg.max_conns;
+	/* Port allocator: next + hash bits + TCB index per port, shared by all connections. */
+	return ctx->per_conn_bytes + (nports * 8 + ctx->cfg.max_conns - 1) / ctx->cfg.max_conns;
 }

@@ -933,13 +933,28 @@ struct rx_hint {
 	struct tcb *t;          /* its TCB, looked up (and prefetched) ahead, or NULL */
 };
 
-/* Look the TCB of a hinted segment up (its flow slot was prefetched) and prefetch it. */
+/* The first step of a segment's hint: a reply to one of our active opens names its TCB by
+ * its local port (ports.tcb, a quarter of the flow table's size, so mostly cached);
+ * anything else gets its flow-table line prefetched for hint_lookup(). */
+static inline void
+hint_start(struct fc_tcp_ctx *ctx, struct rx_hint *h)
+{
+	uint32_t po = (h->ports & 0xffff) - ctx->cfg.port_min, idx;
+
+	if (po < ctx->ports.nb_ports && (idx = ctx->ports.tcb[po]) != 0)
+		h->t = &ctx->tcbs[idx];
+	else
+		flow_prefetch(ctx, h->rip, h->ports);
+}
+
+/* Look the TCB of a hinted segment up (its flow slot was prefetched), unless hint_start()
+ * found it, and prefetch it. */
 static inline void
 hint_lookup(struct fc_tcp_ctx *ctx, struct rx_hint *h)
 {
-	struct tcb *t = NULL;
+	struct tcb *t = h->t;
 
-	if (h->rip != 0)
+	if (t == NULL && h->rip != 0)
 		t = flow_lookup(ctx, h->rip, (uint16_t)(h->ports >> 16), (uint16_t)h->ports);
 	if (t != NULL) {
 		rte_prefetch0(t);
@@ -1117,9 +1132,10 @@ fc_tcp_rx_bulk(struct fc_tcp_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint6
 	ctx->in_burst = 1;
 	/* With many connections the flow table, the TCBs and what they point to are cold.
 	 * A pipeline of prefetches over the first RX_HINTS segments: the flow-table lines of
-	 * all of them first; then, while segment i is processed, the TCB of segment
-	 * i + tcb_ahead and what the TCB of segment i + deps_ahead points to (RX_*_AHEAD_*).
-	 * The key is parsed once, and the TCB found ahead saves input_one() its own lookup. */
+	 * all of them first (replies to our active opens skip the table, hint_start()); then,
+	 * while segment i is processed, the TCB of segment i + tcb_ahead and what the TCB of
+	 * segment i + deps_ahead points to (RX_*_AHEAD_*). The key is parsed once, and the TCB
+	 * found ahead saves input_one() its own lookup. */
 	struct rx_hint h[RX_HINTS];
 	uint16_t nh = n < RX_HINTS ? n : RX_HINTS;
 
@@ -1129,7 +1145,7 @@ fc_tcp_rx_bulk(struct fc_tcp_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint6
 	for (i = 0; i < nh; i++) {
 		h[i].t = NULL;
 		if (seg_flow_key(pkts[i], &h[i].rip, &h[i].ports))
-			flow_prefetch(ctx, h[i].rip, h[i].ports);
+			hint_start(ctx, &h[i]);
 		else
 			h[i].rip = 0;
 	}

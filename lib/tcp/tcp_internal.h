@@ -181,6 +181,9 @@ struct tcp_listener {
 struct tcp_ports {
 	uint16_t *next;        /* per port (index port - port_min): next free port index+1 */
 	uint16_t *hbits;       /* per port: Toeplitz hash of the local-port-only tuple, low bits */
+	uint32_t *tcb;         /* per port: the active open using it (TCB index, 0 = none), so
+				* that a reply finds its TCB without the flow table (rx hints) */
+	uint32_t nb_ports;     /* port_max - port_min + 1 */
 	uint32_t *head;        /* per bucket: first free index+1 (0 = empty) */
 	uint32_t *tail;
 	uint32_t nb_buckets;

@@ -72,11 +72,15 @@ ports_init(struct fc_tcp_ctx *ctx, int socket_id)
 	p->nb_buckets = ctx->cfg.rss_key != NULL ? ctx->cfg.reta_size : 1;
 	p->next = rte_zmalloc_socket("fc_tcp_pnext", sizeof(uint16_t) * n, 0, socket_id);
 	p->hbits = rte_zmalloc_socket("fc_tcp_phash", sizeof(uint16_t) * n, 0, socket_id);
+	p->tcb = rte_zmalloc_socket("fc_tcp_ptcb", sizeof(uint32_t) * n, RTE_CACHE_LINE_SIZE,
+		socket_id);
+	p->nb_ports = n;
 	p->head = rte_zmalloc_socket("fc_tcp_phead", sizeof(uint32_t) * p->nb_buckets, 0,
 		socket_id);
 	p->tail = rte_zmalloc_socket("fc_tcp_ptail", sizeof(uint32_t) * p->nb_buckets, 0,
 		socket_id);
-	if (p->next == NULL || p->hbits == NULL || p->head == NULL || p->tail == NULL)
+	if (p->next == NULL || p->hbits == NULL || p->tcb == NULL || p->head == NULL ||
+	    p->tail == NULL)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
 		uint32_t b = 0;
@@ -98,8 +102,10 @@ ports_free(struct fc_tcp_ctx *ctx)
 
 	rte_free(p->next);
 	rte_free(p->hbits);
+	rte_free(p->tcb);
 	rte_free(p->head);
 	rte_free(p->tail);
+	p->tcb = NULL;
 	p->next = p->hbits = NULL;
 	p->head = p->tail = NULL;
 }

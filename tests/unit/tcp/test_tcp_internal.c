@@ -3,7 +3,8 @@
  * lib/tcp internals against reference models: the flow table (open addressing with
  * backward-shift deletion) under random insert/remove, the timer wheel (exact expiry ticks,
  * deadlines beyond one revolution, cancel), and many concurrent connections over a lossy
- * wire (the wheel and the table under churn). And the checksum against DPDK's.
+ * wire (the wheel and the table under churn), the active opens' port hint. And the
+ * checksum against DPDK's.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -255,6 +256,78 @@ test_many_lossy(void)
 	CHECK_EQ(rte_mempool_avail_count(mp), avail0);
 }
 
+/*
+ * The RX hint of an active open: a reply finds its TCB by its local port (ports.tcb, set at
+ * connect, cleared at close) without the flow table. An entry that names another
+ * connection is only a hint: input_one() checks the 4-tuple and falls back to the table.
+ * Six segments per direction arrive in one burst, so the hints are used.
+ */
+static void
+test_port_hint(void)
+{
+	unsigned avail0 = rte_mempool_avail_count(mp);
+	static struct wire w;
+	static struct app cl[2];
+	static uint8_t data[8000];
+	struct fc_tcp_config a = wire_default_cfg(mp, IP_A), b = wire_default_cfg(mp, IP_B);
+	struct tcb *t[2];
+	uint32_t po[2];
+	unsigned i;
+
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 13 + 5);
+	wire_init(&w, mp, 7);
+	w.ctx[0] = fc_tcp_ctx_create(&a, SOCKET_ID_ANY);
+	w.ctx[1] = fc_tcp_ctx_create(&b, SOCKET_ID_ANY);
+	CHECK(w.ctx[0] != NULL && w.ctx[1] != NULL);
+	if (w.ctx[0] == NULL || w.ctx[1] == NULL)
+		return;
+	nsrv = 0;
+	fc_tcp_listen(w.ctx[1], 80, &srv_ops, NULL);
+	for (i = 0; i < 2; i++) {
+		cl[i].conn = fc_tcp_connect(w.ctx[0], IP_B, 80, &app_ops, &cl[i], w.now);
+		CHECK(cl[i].conn != NULL);
+		if (cl[i].conn == NULL)
+			return;
+		t[i] = (struct tcb *)cl[i].conn;
+		po[i] = t[i]->local_port - w.ctx[0]->cfg.port_min;
+		CHECK_EQ(w.ctx[0]->ports.tcb[po[i]], t[i]->idx);
+	}
+	/* The server's connections are passive: its table stays empty. */
+	wire_advance(&w, 10 * MS);
+	CHECK_EQ(nsrv, 2);
+	for (i = 0; i < w.ctx[1]->ports.nb_ports; i++)
+		if (w.ctx[1]->ports.tcb[i] != 0)
+			break;
+	CHECK_EQ(i, w.ctx[1]->ports.nb_ports);
+	/* Connection 0's entry now names connection 1. */
+	w.ctx[0]->ports.tcb[po[0]] = t[1]->idx;
+	for (i = 0; i < nsrv; i++)
+		CHECK_EQ(fc_tcp_send_copy(srv[i].conn, data, sizeof(data)), (int)sizeof(data));
+	wire_advance(&w, 100 * MS);
+	for (i = 0; i < 2; i++) {
+		CHECK_EQ(cl[i].rx_len, sizeof(data));
+		CHECK(cl[i].rx_len == sizeof(data) && memcmp(cl[i].rx, data, sizeof(data)) == 0);
+	}
+	/* Delivered from the first burst, not repaired by retransmission. */
+	CHECK_EQ(fc_tcp_counters(w.ctx[1])->retransmits, 0);
+	/* At close an entry is cleared when it names its own connection: connection 1's. */
+	fc_tcp_close(cl[0].conn);
+	fc_tcp_close(cl[1].conn);
+	wire_advance(&w, 2000 * MS);
+	CHECK_EQ(fc_tcp_nb_conns(w.ctx[0]) + fc_tcp_nb_conns(w.ctx[1]), 0);
+	CHECK_EQ(w.ctx[0]->ports.tcb[po[1]], 0);
+	CHECK_EQ(w.ctx[0]->ports.tcb[po[0]], t[1]->idx);
+	wire_flush(&w);
+	fc_tcp_ctx_free(w.ctx[0]);
+	fc_tcp_ctx_free(w.ctx[1]);
+	for (i = 0; i < 2; i++) {
+		app_reset(&cl[i]);
+		app_reset(&srv[i]);
+	}
+	CHECK_EQ(rte_mempool_avail_count(mp), avail0);
+}
+
 /* The send queue of fc_tcp_send_ref(): chunks in the TCB, no mbuf, a contiguous send
  * extends the last chunk, and once FC_TCP_SEND_REFS are held (or data was copied) sends
  * are copied into mbufs behind them. The peer's window is 0, so nothing leaves. */
@@ -368,6 +441,7 @@ main(int argc, char **argv)
 	test_flow_table();
 	test_timer_wheel();
 	test_many_lossy();
+	test_port_hint();
 	test_send_ref_queue();
 	test_cksum();
 	return fc_test_result("test_tcp_internal");
