@@ -448,7 +448,14 @@ issue_open_loop(struct fc_client_worker *w, uint64_t now)
 	}
 }
 
-/* Keep the number of connections at the target: open missing ones, close surplus idle ones. */
+/*
+ * Keep the number of connections at the target: open missing ones, close surplus idle ones.
+ * None is opened once the request budget is spent: the health check's one request in close
+ * mode used to leave a second, unused connection open, which its freed context never
+ * closed. The server kept it, and the run's first connection on the same port got an ACK
+ * for it instead of a SYN-ACK: a reset, and a SYN retransmitted 200 ms later (the 200 ms
+ * maximum latency of every embedded run with two or more connections).
+ */
 static void
 manage_conns(struct fc_client_worker *w, uint64_t now)
 {
@@ -456,7 +463,7 @@ manage_conns(struct fc_client_worker *w, uint64_t now)
 
 	if (target > w->nb_slots)
 		target = w->nb_slots;
-	for (unsigned k = 0; k < NEW_CONNS_PER_PASS && w->nb_used < target; k++) {
+	for (unsigned k = 0; k < NEW_CONNS_PER_PASS && w->nb_used < target && may_issue(w); k++) {
 		struct fc_client_conn *cc = open_conn(w, now);
 
 		if (cc == NULL)
