@@ -219,6 +219,8 @@ struct fc_tcp_ctx {
 	uint32_t txq_mask;
 	uint32_t txq_head;             /* next to drain */
 	uint32_t txq_tail;             /* next free */
+	uint32_t txq_cksum;            /* frames from here to txq_tail wait for their TCP
+					* checksum (txq_cksum(), without TX offload) */
 	struct tcp_ports ports;
 	int meta_off;                  /* dynfield offset of struct tcp_mb_meta */
 	uint32_t mbuf_data_off;        /* from an mbuf of cfg.pool to its data after reset */
