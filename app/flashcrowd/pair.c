@@ -251,7 +251,7 @@ fc_pair_up(struct fc_pair *p, const struct fc_pair_opts *o)
 		 * every frame went back to the other side's pool ring, and every allocation took
 		 * the mbuf freed longest ago: four cold lines written per frame. One pool gave
 		 * x1.27 requests/s with 50,000 connections and x1.25 with 100 (docs/benchmarks.md
-		 * 2.2c).
+		 * 2.2d).
 		 */
 		if (rc == 0)
 			rc = fc_port_setup(&p->profile, b, (uint16_t)p->nb_clients, p->client.pool,

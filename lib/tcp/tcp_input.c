@@ -934,8 +934,9 @@ struct rx_hint {
 };
 
 /* The first step of a segment's hint: a reply to one of our active opens names its TCB by
- * its local port (ports.tcb, a quarter of the flow table's size, so mostly cached);
- * anything else gets its flow-table line prefetched for hint_lookup(). */
+ * its local port (ports.tcb, 4 bytes per port: 222 KB for the default range against a 2 MB
+ * flow table at 50,000 connections, so mostly cached); anything else gets its flow-table
+ * line prefetched for hint_lookup(). */
 static inline void
 hint_start(struct fc_tcp_ctx *ctx, struct rx_hint *h)
 {
