@@ -622,7 +622,9 @@ fc_client_worker_init(struct fc_client_worker *w, const struct fc_run_params *rp
 	w->scan_period_ns = RTE_MIN(rp->connect_timeout_ns, rp->request_timeout_ns) / 16;
 	w->scan_period_ns = RTE_MAX(w->scan_period_ns, TIMEOUT_SCAN_PERIOD_MIN_NS);
 	w->scan_period_ns = RTE_MIN(w->scan_period_ns, TIMEOUT_SCAN_PERIOD_MAX_NS);
-	w->conns = rte_zmalloc_socket("fc_conns", sizeof(*w->conns) * w->nb_slots, 64, socket);
+	/* 128-byte aligned: this CPU's L2 fetches lines in 128-byte pairs, so a slot's two hot
+	 * lines are one fetch, not two (with 64, where the allocator put the array decided). */
+	w->conns = rte_zmalloc_socket("fc_conns", sizeof(*w->conns) * w->nb_slots, 128, socket);
 	w->ready = rte_zmalloc_socket("fc_ready", sizeof(*w->ready) * w->nb_slots, 64, socket);
 	w->free_fifo = rte_malloc_socket("fc_free", sizeof(*w->free_fifo) * w->nb_slots, 64, socket);
 	w->bl_cap = BACKLOG_MAX;
