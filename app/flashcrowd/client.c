@@ -668,7 +668,11 @@ fc_client_worker_fini(struct fc_client_worker *w)
 	/* Requests still due but never written: reported, not counted as sent. */
 	w->backlog_unsent += w->bl_len;
 	w->bl_len = 0;
-	/* Aborts what is left; on_closed counts each request still in flight as a timeout. */
+	/* Aborts what is left; on_closed counts each request still in flight as a timeout.
+	 * No RST goes out for those connections: the peer keeps them until its own timeout.
+	 * A run's workers have closed theirs (FC_PHASE_CLOSE) by now; the health check opens
+	 * no second connection (manage_conns), but one it leaves open after a timeout stays
+	 * open on the server, and the next context to take that local port meets it. */
 	__atomic_store_n(&w->ctl.phase, FC_PHASE_EXIT, __ATOMIC_RELEASE);
 	fc_tcp_ctx_free(w->tcp);
 	w->tcp = NULL;
