@@ -68,13 +68,38 @@ can_take_request(const struct fc_client_worker *w, const struct fc_client_conn *
 	return now >= cc->not_before;
 }
 
+/*
+ * The ready FIFO: slots that can take a request, oldest first, each at most once (in_ready),
+ * with the time each became ready. When the port is behind, requests wait here, as a slot
+ * index, instead of as built frames in lib/tcp's TX queue (see fc_io_backlogged()); closed
+ * loop counts their latency from that time, so the wait is not hidden.
+ */
 static void
-ready_push(struct fc_client_worker *w, struct fc_client_conn *cc)
+ready_push(struct fc_client_worker *w, struct fc_client_conn *cc, uint64_t at)
 {
+	uint32_t i = w->ready_head + w->nb_ready;
+
 	if (cc->in_ready)
 		return;
+	if (i >= w->nb_slots)
+		i -= w->nb_slots;
 	cc->in_ready = true;
-	w->ready[w->nb_ready++] = slot_of(w, cc);
+	w->ready[i] = slot_of(w, cc);
+	w->ready_at[i] = at;
+	w->nb_ready++;
+}
+
+/* The oldest ready slot, taken off the FIFO (its in_ready flag is the caller's). */
+static struct fc_client_conn *
+ready_pop(struct fc_client_worker *w, uint64_t *at)
+{
+	struct fc_client_conn *cc = &w->conns[w->ready[w->ready_head]];
+
+	*at = w->ready_at[w->ready_head];
+	if (++w->ready_head == w->nb_slots)
+		w->ready_head = 0;
+	w->nb_ready--;
+	return cc;
 }
 
 /* Fail every request in flight on a connection with one kind of error. */
@@ -99,11 +124,16 @@ on_connected(struct fc_tcp_conn *c, void *user)
 	struct fc_client_conn *cc = user;
 	struct fc_client_worker *w = cc->w;
 
+	uint64_t now = fc_now_ns();
+
 	(void)c;
 	cc->state = CONN_READY;
 	FC_STATS_INC(&w->stats, connects);
 	fc_stats_add(&w->stats.conn_open, 1);
-	ready_push(w, cc);
+	/* A stale FIFO entry of the slot's last connection may stand for this one (in_ready):
+	 * its time is older, and the closed loop takes the later of it and not_before. */
+	cc->not_before = now;
+	ready_push(w, cc, now);
 }
 
 static void
@@ -176,7 +206,7 @@ on_data(struct fc_tcp_conn *c, void *user, struct rte_mbuf *m)
 		return;
 	}
 	if (can_take_request(w, cc, now))
-		ready_push(w, cc);
+		ready_push(w, cc, now);
 }
 
 static void
@@ -335,8 +365,8 @@ fc_client_open(struct fc_client_worker *w, struct fc_client_conn *cc, uint16_t p
 	cc->q_head = cc->q_len = 0;
 	cc->closing = false;
 	cc->not_before = 0;
-	/* in_ready stays as it is: a stale entry may still be on the ready stack, and the
-	 * flag keeps each slot there at most once (the stack holds nb_slots entries). */
+	/* in_ready stays as it is: a stale entry may still be in the ready FIFO, and the
+	 * flag keeps each slot there at most once (the FIFO holds nb_slots entries). */
 	cc->opened_at = now;
 	cc->state = CONN_CONNECTING;
 	FC_STATS_INC(&w->stats, connect_attempts);
@@ -379,22 +409,32 @@ may_issue(const struct fc_client_worker *w)
 	return w->rp->max_requests == 0 || w->issued < w->rp->max_requests;
 }
 
-/* Closed loop: each connection sends as soon as it can (after think time). */
+/*
+ * Closed loop: each connection sends as soon as it can (after think time), oldest ready
+ * first, while the port keeps up. Latency counts from when the connection became ready
+ * (or its think time ended), like wrk's from the write that may wait in a socket buffer.
+ */
 static void
 issue_closed_loop(struct fc_client_worker *w, uint64_t now)
 {
 	uint32_t n = w->nb_ready;
 
-	w->nb_ready = 0;
-	for (uint32_t i = 0; i < n; i++) {
-		struct fc_client_conn *cc = &w->conns[w->ready[i]];
+	for (; n > 0; n--) {
+		if (fc_io_backlogged(&w->io, w->tcp)) {
+			FC_STATS_INC(&w->stats, held_for_port);
+			break;
+		}
+		uint64_t at;
+		struct fc_client_conn *cc = ready_pop(w, &at);
 
 		cc->in_ready = false;
-		while (may_issue(w) && can_take_request(w, cc, now) && send_request(w, cc, now, now))
+		if (at < cc->not_before)
+			at = cc->not_before;
+		while (may_issue(w) && can_take_request(w, cc, now) && send_request(w, cc, at, now))
 			w->issued++;
 		if (cc->state != CONN_FREE && !cc->closing && cc->q_len < w->rp->pipeline &&
 		    now < cc->not_before)
-			ready_push(w, cc); /* thinking: look again next pass */
+			ready_push(w, cc, at); /* thinking: look again next pass */
 	}
 }
 
@@ -422,29 +462,26 @@ issue_open_loop(struct fc_client_worker *w, uint64_t now)
 	if (fc_rate_behind(&w->sched, now))
 		FC_STATS_INC(&w->stats, sched_behind);
 
+	/* Oldest ready connection first; while the port is behind, due requests wait in the
+	 * backlog with their intended times (their latency counts from those). */
 	while (w->bl_len > 0 && w->nb_ready > 0) {
-		struct fc_client_conn *cc = &w->conns[w->ready[w->nb_ready - 1]];
-
-		if (!can_take_request(w, cc, now)) {
-			cc->in_ready = false;
-			w->nb_ready--;
-			continue;
+		if (fc_io_backlogged(&w->io, w->tcp)) {
+			FC_STATS_INC(&w->stats, held_for_port);
+			break;
 		}
-		uint64_t intended = w->backlog[w->bl_head & (w->bl_cap - 1)];
+		struct fc_client_conn *cc = &w->conns[w->ready[w->ready_head]];
+		uint64_t intended = w->backlog[w->bl_head & (w->bl_cap - 1)], at;
 
-		if (!send_request(w, cc, intended, now)) {
-			cc->in_ready = false;
-			w->nb_ready--;
+		if (!can_take_request(w, cc, now) || !send_request(w, cc, intended, now)) {
+			ready_pop(w, &at)->in_ready = false;
 			continue;
 		}
 		if (intended < now)
 			FC_STATS_INC(&w->stats, sched_late);
 		w->bl_head++;
 		w->bl_len--;
-		if (!can_take_request(w, cc, now)) {
-			cc->in_ready = false;
-			w->nb_ready--;
-		}
+		if (!can_take_request(w, cc, now))
+			ready_pop(w, &at)->in_ready = false;
 	}
 }
 
@@ -626,13 +663,15 @@ fc_client_worker_init(struct fc_client_worker *w, const struct fc_run_params *rp
 	 * lines are one fetch, not two (with 64, where the allocator put the array decided). */
 	w->conns = rte_zmalloc_socket("fc_conns", sizeof(*w->conns) * w->nb_slots, 128, socket);
 	w->ready = rte_zmalloc_socket("fc_ready", sizeof(*w->ready) * w->nb_slots, 64, socket);
+	w->ready_at = rte_zmalloc_socket("fc_ready_at", sizeof(*w->ready_at) * w->nb_slots, 64,
+					 socket);
 	w->free_fifo = rte_malloc_socket("fc_free", sizeof(*w->free_fifo) * w->nb_slots, 64, socket);
 	w->bl_cap = BACKLOG_MAX;
 	w->backlog = rp->open_loop ?
 		rte_zmalloc_socket("fc_backlog", sizeof(*w->backlog) * w->bl_cap, 64, socket) : NULL;
 	/* One spill buffer per connection at worst: heads split across segments are rare. */
 	w->hdr_pool = fc_http_hdr_pool_create(w->nb_slots < 4096 ? w->nb_slots : 4096, 8192);
-	if (w->conns == NULL || w->ready == NULL || w->free_fifo == NULL || w->hdr_pool == NULL ||
+	if (w->conns == NULL || w->ready == NULL || w->ready_at == NULL || w->free_fifo == NULL || w->hdr_pool == NULL ||
 	    (rp->open_loop && w->backlog == NULL))
 		return -ENOMEM;
 	for (uint32_t s = 0; s < w->nb_slots; s++) {
@@ -681,6 +720,7 @@ fc_client_worker_fini(struct fc_client_worker *w)
 	fc_http_hdr_pool_free(w->hdr_pool);
 	rte_free(w->conns);
 	rte_free(w->ready);
+	rte_free(w->ready_at);
 	rte_free(w->free_fifo);
 	rte_free(w->backlog);
 	fc_hist_pair_fini(&w->lat);

@@ -1508,6 +1508,7 @@ fc_cmd_replay(int argc, char **argv)
 		.gateway = st->sc.port.gateway, .eal = st->sc.eal[0] ? st->sc.eal : NULL,
 		.nb_clients = rp->nb_workers, .target_ip = st->sc.target.ip,
 		.server_max_conns = rp->tcp.max_conns,
+		.requests_in_flight = rp->max_conns_per_worker * rp->pipeline,
 	};
 	rc = fc_pair_up(&st->pair, &po);
 	if (rc != FC_EXIT_OK) {

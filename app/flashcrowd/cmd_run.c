@@ -315,6 +315,7 @@ fc_cmd_run(int argc, char **argv)
 		.gateway = st->sc.port.gateway, .eal = st->sc.eal[0] ? st->sc.eal : NULL,
 		.nb_clients = rp->nb_workers, .target_ip = st->sc.target.ip,
 		.server_max_conns = rp->tcp.max_conns,
+		.requests_in_flight = rp->max_conns_per_worker * rp->pipeline,
 		.impaired = st->impair.rx_set || st->impair.tx_set,
 		.min_mbufs = run_min_mbufs(rp),
 	};

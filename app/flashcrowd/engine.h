@@ -112,7 +112,7 @@ struct fc_client_conn {
 	uint8_t q_head;                         /**< FIFO head */
 	uint8_t q_len;                          /**< requests in flight */
 	uint8_t state;                          /**< enum conn_state (client.c) */
-	bool in_ready;                          /**< on the ready stack */
+	bool in_ready;                          /**< in the ready FIFO */
 	bool closing;                           /**< close requested: send nothing more */
 	bool in_free;                           /**< on the free-slot FIFO */
 	uint64_t not_before;                    /**< think time / reconnect back-off */
@@ -160,8 +160,10 @@ struct fc_client_worker {
 	struct fc_client_conn *conns;           /**< connection slots */
 	uint32_t nb_slots;                      /**< slots allocated */
 	uint32_t nb_used;                       /**< slots with a TCP connection */
-	uint32_t *ready;                        /**< stack of slots that can take a request */
-	uint32_t nb_ready;                      /**< entries on the stack */
+	uint32_t *ready;                        /**< FIFO of slots that can take a request */
+	uint64_t *ready_at;                     /**< per FIFO entry: when its slot became ready */
+	uint32_t ready_head;                    /**< FIFO: oldest entry */
+	uint32_t nb_ready;                      /**< FIFO: entries */
 	uint64_t *backlog;                      /**< open loop: intended times waiting for a connection */
 	uint32_t bl_head;                       /**< ring head */
 	uint32_t bl_len;                        /**< ring length */

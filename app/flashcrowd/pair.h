@@ -25,6 +25,12 @@
  * floor of 200 ms keeps that from happening; runs on a real port keep 10 ms, for loss.
  */
 #define FC_PAIR_RTO_MIN_NS 200000000ull
+
+/* Embedded pair ring sizes (frames per queue, fc_pair_up): responses, and the most the
+ * request rings hold, beyond the requests in flight, for SYNs, ACKs and FINs. */
+#define FC_PAIR_RESPONSE_RING 1024
+#define FC_PAIR_REQUEST_RING_MAX 65536u
+#define FC_PAIR_RING_SPARE 4096
 #define FC_PORT_RTO_MIN_NS 10000000ull  /**< minimum RTO on a real port, or under --impair */
 /*
  * TIME_WAIT of the client in close mode on the embedded pair (not under --impair). Each
@@ -48,6 +54,9 @@ struct fc_pair_opts {
 	unsigned nb_clients;            /**< client workers (queue pairs) */
 	uint32_t target_ip;             /**< network order: the embedded server's address */
 	uint32_t server_max_conns;      /**< TCBs per server worker */
+	uint32_t requests_in_flight;    /**< the most one client worker has outstanding
+					  * (connections x pipeline): the embedded pair's request
+					  * rings hold that many */
 	bool impaired;                  /**< --impair injects loss: the embedded pair keeps the
 					  * quick RTO (FC_PORT_RTO_MIN_NS), not FC_PAIR_RTO_MIN_NS */
 	uint32_t min_mbufs;             /**< mbufs in the pool at least (the embedded pair: one

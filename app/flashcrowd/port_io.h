@@ -114,6 +114,22 @@ fc_io_rx_input(struct fc_port_io *io, struct fc_net_ctx *net, struct fc_tcp_ctx 
 	return n;
 }
 
+/*
+ * Frames built and not yet taken by the port beyond which a worker builds no more: the
+ * client issues no request, the server reads no request. Work then waits upstream in its
+ * smallest form (a ready slot, an unread request in the peer's ring) instead of as frames
+ * in lib/tcp's TX queue: with 50,000 connections on the embedded pair that queue held
+ * 46,000 responses for 11 ms each, every one cold again by the time it was sent.
+ */
+#define FC_IO_BACKLOG_MAX (2 * FC_IO_PENDING)
+
+/** True when the worker should build no more frames this pass (FC_IO_BACKLOG_MAX). */
+static inline bool
+fc_io_backlogged(const struct fc_port_io *io, const struct fc_tcp_ctx *tcp)
+{
+	return fc_tcp_tx_pending(tcp) + io->nb_pending >= FC_IO_BACKLOG_MAX;
+}
+
 /** How many new frames the next fc_io_tx() can take without freeing any. */
 static inline uint16_t
 fc_io_tx_room(const struct fc_port_io *io)

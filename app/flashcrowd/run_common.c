@@ -46,7 +46,7 @@ fc_run_report_counters(const struct fc_client_worker *w, unsigned n, struct fc_r
 {
 	struct fc_tcp_counters sum = {0};
 	struct fc_impair_stats ir = {0}, it = {0};
-	uint64_t refused = 0, deferred = 0, alloc_fail = 0;
+	uint64_t refused = 0, deferred = 0, alloc_fail = 0, held = 0;
 	bool impaired = false;
 
 	for (unsigned i = 0; i < n; i++) {
@@ -62,6 +62,7 @@ fc_run_report_counters(const struct fc_client_worker *w, unsigned n, struct fc_r
 		alloc_fail += t->mbuf_alloc_fails + w[i].net.stats.alloc_fail;
 		refused += w[i].io.tx_refused + t->txq_drops;
 		deferred += w[i].io.tx_deferred;
+		held += w[i].stats.held_for_port;
 		if (w[i].io.imp_rx) {
 			impair_sum(&ir, w[i].io.imp_rx);
 			impaired = true;
@@ -83,6 +84,8 @@ fc_run_report_counters(const struct fc_client_worker *w, unsigned n, struct fc_r
 	fc_report_set_counter(r, "tx_refused", refused);
 	/* Frames a full port refused once and that went out on a later pass (backpressure). */
 	fc_report_set_counter(r, "tx_deferred", deferred);
+	/* Passes that held requests back because those built before had not left (port_io.h). */
+	fc_report_set_counter(r, "held_for_port", held);
 	fc_report_set_counter(r, "mbuf_alloc_fails", alloc_fail);
 	if (impaired && out)
 		fprintf(out, "  impairment at the port: rx %lu dropped, %lu duplicated, %lu delayed, "

@@ -231,10 +231,15 @@ service_active(struct fc_server_worker *w, uint64_t now)
 bool
 fc_server_worker_poll(struct fc_server_worker *w, uint64_t now)
 {
-	uint16_t moved;
+	uint16_t moved = 0;
 
 	fc_hist_pair_poll(&w->service);
-	moved = fc_io_rx_input(&w->io, &w->net, w->tcp, now);
+	/* No new requests while the port has not taken the replies already built: they wait
+	 * in the client's ring, unread, not as built frames going cold here (port_io.h). */
+	if (!fc_io_backlogged(&w->io, w->tcp))
+		moved = fc_io_rx_input(&w->io, &w->net, w->tcp, now);
+	else
+		FC_STATS_INC(&w->stats, rx_held);
 	fc_tcp_process(w->tcp, now);
 	if (w->nb_active)
 		service_active(w, now);

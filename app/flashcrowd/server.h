@@ -17,6 +17,8 @@ struct fc_server_stats {
 	uint64_t replies_dropped;        /**< replies refused: pipeline queue full (connection reset) */
 	uint64_t send_blocked;           /**< replies that waited for send space */
 	uint64_t delayed;                /**< replies held by delay injection */
+	uint64_t rx_held;                /**< loop passes that read no request: the port had not
+					  * taken the frames already built (fc_io_backlogged()) */
 	uint64_t busy_cycles;            /**< TSC cycles of loop passes that moved frames */
 };
 

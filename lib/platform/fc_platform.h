@@ -156,10 +156,12 @@ int fc_platform_find_port(const struct fc_profile *p, const char *iface, uint16_
 /**
  * Create the in-process pair: two ports whose queue i is joined to the other's queue i
  * by rings (rte_eth_from_rings). Used by the embedded client/server pair.
- * @return 0 and the two port ids; -ENOMEM or -EIO
+ * @param a_to_b  frames each ring from A to B holds (a power of two, 2..2^28)
+ * @param b_to_a  frames each ring from B to A holds (a power of two, 2..2^28)
+ * @return 0 and the two port ids; -EINVAL, -ENOMEM or -EIO
  */
-int fc_ring_pair_create(const char *name, uint16_t nb_queues, int socket,
-			uint16_t *port_a, uint16_t *port_b);
+int fc_ring_pair_create(const char *name, uint16_t nb_queues, int socket, uint32_t a_to_b,
+			uint32_t b_to_a, uint16_t *port_a, uint16_t *port_b);
 
 /** Stop and close a port and free its own pool. Safe on a partly set up port. */
 void fc_port_close(struct fc_port *port);

@@ -366,21 +366,23 @@ fc_platform_check_numa(const struct fc_port *port, FILE *f)
 }
 
 int
-fc_ring_pair_create(const char *name, uint16_t nb_queues, int socket,
-		    uint16_t *port_a, uint16_t *port_b)
+fc_ring_pair_create(const char *name, uint16_t nb_queues, int socket, uint32_t a_to_b,
+		    uint32_t b_to_a, uint16_t *port_a, uint16_t *port_b)
 {
 	struct rte_ring *ab[RTE_MAX_QUEUES_PER_PORT], *ba[RTE_MAX_QUEUES_PER_PORT];
 	char rname[RTE_RING_NAMESIZE], pname[RTE_ETH_NAME_MAX_LEN];
 	int a, b;
 
-	if (nb_queues == 0 || nb_queues > 64)
+	if (nb_queues == 0 || nb_queues > 64 || !rte_is_power_of_2(a_to_b) ||
+	    !rte_is_power_of_2(b_to_a) || a_to_b < 2 || b_to_a < 2 ||
+	    a_to_b > RTE_RING_SZ_MASK + 1u || b_to_a > RTE_RING_SZ_MASK + 1u)
 		return -EINVAL;
 	/* Single producer, single consumer: queue i of each side belongs to one lcore. */
 	for (uint16_t q = 0; q < nb_queues; q++) {
 		snprintf(rname, sizeof(rname), "%s_ab%u", name, q);
-		ab[q] = rte_ring_create(rname, 4096, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		ab[q] = rte_ring_create(rname, a_to_b, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
 		snprintf(rname, sizeof(rname), "%s_ba%u", name, q);
-		ba[q] = rte_ring_create(rname, 4096, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		ba[q] = rte_ring_create(rname, b_to_a, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
 		if (ab[q] == NULL || ba[q] == NULL)
 			return -ENOMEM;
 	}

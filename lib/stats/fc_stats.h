@@ -58,7 +58,10 @@ struct fc_stats_core {
 	uint64_t sched_behind;           /**< open loop: loop passes that ended with requests still due */
 	uint64_t busy_cycles;            /**< TSC cycles of the loop passes that moved frames (the
 					  * worker's cost; idle polling excluded) */
-	uint64_t reserved[3];            /**< pad to 24 words (3 cache lines); keep 0 */
+	uint64_t held_for_port;          /**< loop passes that left requests waiting (ready
+					  * connections, due open-loop requests) because the port
+					  * had not taken the frames already built */
+	uint64_t reserved[2];            /**< pad to 24 words (3 cache lines); keep 0 */
 };
 
 /** Number of uint64_t words in struct fc_stats_core. */

@@ -3,8 +3,10 @@
 # usage: test_pair.sh SRCDIR FLASHCROWD embedded|memif
 #   embedded  one process: client and server workers joined by net_ring; 10 s closed loop
 #   memif     two processes: `serve` on memif_server, `run` on memif_client; 10 s closed loop
-#   many      embedded, 20,000 connections: the ring fills, so the run must show frames
-#             held for a full port and none lost, every connection opened once, 0 errors
+#   many      embedded, 20,000 connections, 4 requests in flight on each: more than the
+#             request ring holds, so the run must show the server reading nothing while its
+#             replies wait, the client holding requests back and frames held for a full
+#             port, none lost, every connection opened once, 0 errors
 #   thresholds  embedded: a failing threshold with --abort-on-fail stops early and exits 99,
 #             a passing one exits 0; --hgrm writes an HdrHistogram percentile file
 # Checks: 0 errors, every response 2xx, sent == completed + errors.total; embedded: no
@@ -50,12 +52,16 @@ memif)
 	grep -q '^serve: done:' "$work/serve.log" || fail "serve printed no summary"
 	;;
 many)
-	"$fc" run --embedded -c 20000 -d 12s --ramp-up 2s --json "$work/r.json" >"$work/run.log" 2>&1 ||
-		fail "run exited $?"
+	"$fc" run --embedded -c 20000 -d 12s --ramp-up 2s --pipeline 4 --json "$work/r.json" \
+		>"$work/run.log" 2>&1 || fail "run exited $?"
+	held=$(sed -n 's/.*frames waited for a full port, \([0-9]*\) passes read nothing.*/\1/p' \
+		"$work/run.log")
+	[ "${held:-0}" -gt 0 ] || fail "the server never held requests unread (got '${held}')"
 	python3 - "$work/r.json" <<'PY' || fail "backpressure checks"
 import json, sys
 t = json.load(open(sys.argv[1]))["tcp"]
 assert t["tx_deferred"] > 0, "the port never filled: the test does not exercise backpressure"
+assert t["held_for_port"] > 0, "the client never held a request back for a full port"
 assert t["tx_refused"] == 0, "%d frames lost before the wire" % t["tx_refused"]
 assert t["mbuf_alloc_fails"] == 0, "%d mbuf allocation failures" % t["mbuf_alloc_fails"]
 assert t["connects"] == 20000, "%d connects for 20000 connections (reconnects)" % t["connects"]
