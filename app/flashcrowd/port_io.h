@@ -27,6 +27,7 @@
 #include "fc_tcp.h"
 
 #define FC_IO_BURST 32
+#define FC_IO_RX_BURST 32
 #define FC_IO_PENDING (4 * FC_IO_BURST)   /* frames held while the port is full */
 
 struct fc_port_io {
@@ -42,17 +43,17 @@ struct fc_port_io {
 	struct rte_mbuf *pending[FC_IO_PENDING]; /**< refused frames, oldest first */
 };
 
-/** Receive up to FC_IO_BURST frames (after impairment) into pkts[FC_IO_BURST]. */
+/** Receive up to FC_IO_RX_BURST frames (after impairment) into pkts[FC_IO_RX_BURST]. */
 static inline uint16_t
 fc_io_rx(struct fc_port_io *io, struct rte_mbuf **pkts, uint64_t now)
 {
 	if (io->imp_rx == NULL)
-		return rte_eth_rx_burst(io->port_id, io->queue, pkts, FC_IO_BURST);
+		return rte_eth_rx_burst(io->port_id, io->queue, pkts, FC_IO_RX_BURST);
 
-	struct rte_mbuf *raw[FC_IO_BURST];
-	uint16_t n = rte_eth_rx_burst(io->port_id, io->queue, raw, FC_IO_BURST);
+	struct rte_mbuf *raw[FC_IO_RX_BURST];
+	uint16_t n = rte_eth_rx_burst(io->port_id, io->queue, raw, FC_IO_RX_BURST);
 
-	return fc_impair_apply(io->imp_rx, raw, n, now, pkts, FC_IO_BURST);
+	return fc_impair_apply(io->imp_rx, raw, n, now, pkts, FC_IO_RX_BURST);
 }
 
 /* Frames ahead of the one being parsed whose mbuf header and frame head are prefetched
@@ -95,7 +96,7 @@ static inline uint16_t
 fc_io_rx_input(struct fc_port_io *io, struct fc_net_ctx *net, struct fc_tcp_ctx *tcp,
 	       uint64_t now)
 {
-	struct rte_mbuf *pkts[FC_IO_BURST], *segs[FC_IO_BURST];
+	struct rte_mbuf *pkts[FC_IO_RX_BURST], *segs[FC_IO_RX_BURST];
 	uint16_t n = fc_io_rx(io, pkts, now), k = 0, i;
 
 	if (n == 0)
