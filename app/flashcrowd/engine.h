@@ -170,6 +170,14 @@ struct fc_client_worker {
 	uint32_t bl_cap;                        /**< ring capacity (power of two) */
 	uint64_t backlog_unsent;                /**< due requests never sent (run ended, backlog full) */
 	uint64_t issued;                        /**< requests issued (max_requests) */
+	uint32_t *sent_log;                     /**< slots in the order their requests were
+						  * written (prefetch_answered()); NULL with few
+						  * connections */
+	uint32_t log_mask;                      /**< sent_log size - 1 */
+	uint64_t log_sent;                      /**< requests logged */
+	uint64_t log_done;                      /**< requests answered or failed */
+	uint64_t pf_slot;                       /**< next log entry whose slot is prefetched */
+	uint64_t pf_tcb;                        /**< next log entry whose TCB is prefetched */
 	uint32_t scan_pos;                      /**< timeout scan cursor */
 	uint64_t scan_last;                     /**< timeout scan: time the cursor is at */
 	uint64_t scan_period_ns;                /**< timeout scan: every slot once per period */

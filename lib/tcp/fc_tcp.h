@@ -431,6 +431,12 @@ void *fc_tcp_conn_user(const struct fc_tcp_conn *c);
  */
 void fc_tcp_conn_set_user(struct fc_tcp_conn *c, const struct fc_tcp_ops *ops, void *user);
 
+/**
+ * Prefetch what a segment of the connection will touch in the TCB (its request-response
+ * lines), for an application that knows which connection will be answered next.
+ */
+void fc_tcp_conn_prefetch(const struct fc_tcp_conn *c);
+
 /** Snapshot of a connection, for tests and diagnostics. */
 struct fc_tcp_conn_info {
 	enum fc_tcp_state state;  /**< current state */

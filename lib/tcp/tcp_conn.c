@@ -110,6 +110,15 @@ fc_tcp_send(struct fc_tcp_conn *c, struct rte_mbuf *m)
 	return (int)m->pkt_len;
 }
 
+void
+fc_tcp_conn_prefetch(const struct fc_tcp_conn *c)
+{
+	const char *t = (const char *)c;
+
+	for (unsigned l = 0; l < offsetof(struct tcb, irs) / RTE_CACHE_LINE_SIZE; l++)
+		rte_prefetch0(t + l * RTE_CACHE_LINE_SIZE);
+}
+
 uint32_t
 fc_tcp_send_space(const struct fc_tcp_conn *c)
 {
