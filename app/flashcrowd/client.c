@@ -42,11 +42,6 @@ enum conn_state {
 #define TIMEOUT_SCAN_PERIOD_MIN_NS 10000000ull
 #define TIMEOUT_SCAN_PERIOD_MAX_NS 100000000ull
 #define SCAN_PREFETCH 8 /* slots the timeout scan prefetches for its next pass */
-/* prefetch_answered(): from this many connection slots on (fewer stay in cache), how many
- * responses ahead a slot and a TCB are prefetched. */
-#define PF_MIN_SLOTS 4096
-#define PF_SLOT_AHEAD 96
-#define PF_TCB_AHEAD 48
 #define BACKLOG_MAX (1u << 20)
 
 static uint64_t
@@ -119,7 +114,6 @@ fail_in_flight(struct fc_client_worker *w, struct fc_client_conn *cc, enum fc_st
 			for (uint8_t i = 0; i < cc->q_len; i++)
 				src->on_result(w, cc, cc->req[(cc->q_head + i) % FC_PIPE_MAX].tag, 0);
 		fc_stats_add(&w->stats.err[kind], cc->q_len);
-		w->log_done += cc->q_len;
 		cc->q_len = 0;
 		cc->q_head = 0;
 	}
@@ -148,6 +142,7 @@ record_response(struct fc_client_worker *w, struct fc_client_conn *cc,
 		const struct fc_http_client_result *r, uint64_t now)
 {
 	uint64_t intended = cc->req[cc->q_head].intended, sent = cc->req[cc->q_head].sent_at;
+	uint32_t order_seq = cc->req[cc->q_head].order_seq;
 	struct fc_hist *h = fc_hist_pair_poll(&w->lat);
 	const struct fc_client_source *src = w->rp->source;
 
@@ -162,7 +157,7 @@ record_response(struct fc_client_worker *w, struct fc_client_conn *cc,
 	if (w->rp->open_loop)
 		fc_hist_record(fc_hist_pair_poll(&w->lat_unc), now - sent);
 	FC_STATS_INC(&w->stats, req_completed);
-	w->log_done++;
+	fc_answer_order_answered(&w->order, order_seq);
 	fc_stats_status(&w->stats, r->status);
 	fc_stats_add(&w->stats.bytes_rx, r->header_bytes + r->body_bytes);
 	if (!w->rp->open_loop && w->rp->think_ns)
@@ -321,9 +316,8 @@ write_request(struct fc_client_worker *w, struct fc_client_conn *cc, const void 
 	cc->req[slot].intended = intended;
 	cc->req[slot].sent_at = now;
 	cc->req[slot].tag = tag;
+	cc->req[slot].order_seq = fc_answer_order_written(&w->order, slot_of(w, cc));
 	cc->q_len++;
-	if (w->sent_log != NULL)
-		w->sent_log[w->log_sent++ & w->log_mask] = slot_of(w, cc);
 	FC_STATS_INC(&w->stats, req_sent);
 	fc_stats_add(&w->stats.bytes_tx, len);
 	return 1;
@@ -591,41 +585,19 @@ close_all(struct fc_client_worker *w)
 	}
 }
 
-/*
- * Prefetch for the responses to come. Requests go out in the order of the ready FIFO, the
- * server answers them in the order they arrive, so the connection of the n-th response is
- * the one that wrote the n-th request: the log says which it is, long before its frame
- * comes. The slot is fetched PF_SLOT_AHEAD responses ahead and, once there, gives the TCB,
- * fetched PF_TCB_AHEAD ahead. lib/tcp's own prefetch starts from the frame, a chain of
- * misses (frame, port entry, TCB, slot) with 32 frames per burst to overlap them. A
- * response out of order costs useless prefetches, nothing else.
- */
+/* The slots and TCBs of the responses to come (answer_order.h). */
 static void
-prefetch_answered(struct fc_client_worker *w)
+prefetch_answers(struct fc_client_worker *w)
 {
-	uint64_t end = w->log_done + PF_SLOT_AHEAD;
+	uint32_t s;
 
-	if (end > w->log_sent)
-		end = w->log_sent;
-	if (w->pf_slot < w->log_done)
-		w->pf_slot = w->log_done;
-	for (; w->pf_slot < end; w->pf_slot++) {
-		const struct fc_client_conn *cc = &w->conns[w->sent_log[w->pf_slot & w->log_mask]];
-
-		rte_prefetch0(cc);
-		rte_prefetch0((const char *)cc + RTE_CACHE_LINE_SIZE);
+	while ((s = fc_answer_order_next_slot(&w->order)) != UINT32_MAX) {
+		rte_prefetch0(&w->conns[s]);
+		rte_prefetch0((const char *)&w->conns[s] + RTE_CACHE_LINE_SIZE);
 	}
-	end = w->log_done + PF_TCB_AHEAD;
-	if (end > w->log_sent)
-		end = w->log_sent;
-	if (w->pf_tcb < w->log_done)
-		w->pf_tcb = w->log_done;
-	for (; w->pf_tcb < end; w->pf_tcb++) {
-		const struct fc_client_conn *cc = &w->conns[w->sent_log[w->pf_tcb & w->log_mask]];
-
-		if (cc->tcp != NULL)
-			fc_tcp_conn_prefetch(cc->tcp);
-	}
+	while ((s = fc_answer_order_next_tcb(&w->order)) != UINT32_MAX)
+		if (w->conns[s].tcp != NULL)
+			fc_tcp_conn_prefetch(w->conns[s].tcp);
 }
 
 bool
@@ -636,8 +608,8 @@ fc_client_worker_poll(struct fc_client_worker *w, uint64_t now)
 
 	fc_hist_pair_poll(&w->lat);
 	fc_hist_pair_poll(&w->lat_unc);
-	if (w->sent_log != NULL)
-		prefetch_answered(w);
+	if (w->order.log != NULL)
+		prefetch_answers(w);
 	moved = fc_io_rx_input(&w->io, &w->net, w->tcp, now);
 	fc_tcp_process(w->tcp, now);
 
@@ -722,17 +694,9 @@ fc_client_worker_init(struct fc_client_worker *w, const struct fc_run_params *rp
 	w->ready = rte_zmalloc_socket("fc_ready", sizeof(*w->ready) * w->nb_slots, 64, socket);
 	w->ready_at = rte_zmalloc_socket("fc_ready_at", sizeof(*w->ready_at) * w->nb_slots, 64,
 					 socket);
-	if (w->nb_slots >= PF_MIN_SLOTS) {
-		/* Room for every request that can be in flight: no entry is overwritten
-		 * before its response. */
-		uint32_t n = rte_align32pow2(w->nb_slots * RTE_MIN(rp->pipeline, (uint32_t)FC_PIPE_MAX));
-
-		w->sent_log = rte_zmalloc_socket("fc_sent_log", sizeof(*w->sent_log) * n, 64,
-						 socket);
-		if (w->sent_log == NULL)
-			return -ENOMEM;
-		w->log_mask = n - 1;
-	}
+	if (fc_answer_order_init(&w->order, w->nb_slots, RTE_MIN(rp->pipeline, (uint32_t)FC_PIPE_MAX),
+				 socket) != 0)
+		return -ENOMEM;
 	w->free_fifo = rte_malloc_socket("fc_free", sizeof(*w->free_fifo) * w->nb_slots, 64, socket);
 	w->bl_cap = BACKLOG_MAX;
 	w->backlog = rp->open_loop ?
@@ -789,7 +753,7 @@ fc_client_worker_fini(struct fc_client_worker *w)
 	rte_free(w->conns);
 	rte_free(w->ready);
 	rte_free(w->ready_at);
-	rte_free(w->sent_log);
+	fc_answer_order_free(&w->order);
 	rte_free(w->free_fifo);
 	rte_free(w->backlog);
 	fc_hist_pair_fini(&w->lat);

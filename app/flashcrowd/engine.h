@@ -26,6 +26,7 @@
 #include "fc_rate.h"
 #include "fc_stats.h"
 #include "fc_tcp.h"
+#include "answer_order.h"
 #include "port_io.h"
 
 #define FC_PIPE_MAX 16          /**< most requests in flight on one connection */
@@ -98,6 +99,7 @@ struct fc_client_req {
 	uint64_t intended;                      /**< when it should have left (latency base) */
 	uint64_t sent_at;                       /**< when it was written */
 	uint32_t tag;                           /**< request source's tag */
+	uint32_t order_seq;                     /**< its number in the answer order log */
 };
 
 /**
@@ -170,14 +172,8 @@ struct fc_client_worker {
 	uint32_t bl_cap;                        /**< ring capacity (power of two) */
 	uint64_t backlog_unsent;                /**< due requests never sent (run ended, backlog full) */
 	uint64_t issued;                        /**< requests issued (max_requests) */
-	uint32_t *sent_log;                     /**< slots in the order their requests were
-						  * written (prefetch_answered()); NULL with few
-						  * connections */
-	uint32_t log_mask;                      /**< sent_log size - 1 */
-	uint64_t log_sent;                      /**< requests logged */
-	uint64_t log_done;                      /**< requests answered or failed */
-	uint64_t pf_slot;                       /**< next log entry whose slot is prefetched */
-	uint64_t pf_tcb;                        /**< next log entry whose TCB is prefetched */
+	struct fc_answer_order order;           /**< slots in the order requests were written,
+						  * for the prefetch ahead of the responses */
 	uint32_t scan_pos;                      /**< timeout scan cursor */
 	uint64_t scan_last;                     /**< timeout scan: time the cursor is at */
 	uint64_t scan_period_ns;                /**< timeout scan: every slot once per period */

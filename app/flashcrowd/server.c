@@ -34,9 +34,12 @@ struct srv_conn {
 	struct fc_tcp_conn *tcp;
 	struct fc_server_worker *w;
 	uint8_t q_head, q_len;
-	bool in_active;
-	bool closing;           /* read no more requests: a close reply was queued, or EOF */
-	bool fin_after;         /* the client sent FIN: close once the queue is empty */
+	/* One bit each: with reply_seq they fit where the padding before http was. */
+	bool in_active : 1;
+	bool closing : 1;       /* read no more requests: a close reply was queued, or EOF */
+	bool fin_after : 1;     /* the client sent FIN: close once the queue is empty */
+	bool replied : 1;       /* a reply went out: the next request answers one (answer_order.h) */
+	uint32_t reply_seq;     /* the last reply's number in the answer order log */
 	struct fc_http_server_conn http;
 	struct srv_reply q[REPLY_QUEUE];
 } __rte_aligned(2 * RTE_CACHE_LINE_SIZE);
@@ -72,6 +75,8 @@ flush_replies(struct fc_server_worker *w, struct srv_conn *sc, uint64_t now)
 			r->off += (uint32_t)n;
 		}
 		fc_hist_record(fc_hist_pair_poll(&w->service), now - r->req_done_ns);
+		sc->reply_seq = fc_answer_order_written(&w->order, (uint32_t)(sc - w->conns));
+		sc->replied = true;
 		sc->q_head = (uint8_t)((sc->q_head + 1) % REPLY_QUEUE);
 		if (--sc->q_len == 0)
 			sc->q_head = 0; /* back to q[0], the line prefetched with the connection */
@@ -102,6 +107,7 @@ s_connected(struct fc_tcp_conn *c, void *user)
 	sc->q_head = sc->q_len = 0;
 	sc->closing = false;
 	sc->fin_after = false;
+	sc->replied = false;
 	fc_http_server_conn_init(&sc->http, w->hdr_pool, &w->http_stats, (uint64_t)(uintptr_t)c);
 	fc_tcp_conn_set_user(c, NULL, sc);
 	FC_STATS_INC(&w->stats, accepts);
@@ -136,6 +142,9 @@ s_data(struct fc_tcp_conn *c, void *user, struct rte_mbuf *m)
 				break;
 			}
 			if (rep.ready) {
+				/* The first request of a connection answers no reply. */
+				if (sc->replied)
+					fc_answer_order_answered(&w->order, sc->reply_seq);
 				if (sc->q_len == REPLY_QUEUE) {
 					FC_STATS_INC(&w->stats, replies_dropped);
 					rte_pktmbuf_free(m);
@@ -228,6 +237,21 @@ service_active(struct fc_server_worker *w, uint64_t now)
 	}
 }
 
+/* The slots and TCBs of the requests to come (answer_order.h). */
+static void
+prefetch_requests(struct fc_server_worker *w)
+{
+	uint32_t s;
+
+	while ((s = fc_answer_order_next_slot(&w->order)) != UINT32_MAX) {
+		rte_prefetch0(&w->conns[s]);
+		rte_prefetch0((const char *)&w->conns[s] + RTE_CACHE_LINE_SIZE);
+	}
+	while ((s = fc_answer_order_next_tcb(&w->order)) != UINT32_MAX)
+		if (w->conns[s].tcp != NULL)
+			fc_tcp_conn_prefetch(w->conns[s].tcp);
+}
+
 bool
 fc_server_worker_poll(struct fc_server_worker *w, uint64_t now)
 {
@@ -236,9 +260,11 @@ fc_server_worker_poll(struct fc_server_worker *w, uint64_t now)
 	fc_hist_pair_poll(&w->service);
 	/* No new requests while the port has not taken the replies already built: they wait
 	 * in the client's ring, unread, not as built frames going cold here (port_io.h). */
-	if (!fc_io_backlogged(&w->io, w->tcp))
+	if (!fc_io_backlogged(&w->io, w->tcp)) {
+		if (w->order.log != NULL)
+			prefetch_requests(w);
 		moved = fc_io_rx_input(&w->io, &w->net, w->tcp, now);
-	else
+	} else
 		FC_STATS_INC(&w->stats, rx_held);
 	fc_tcp_process(w->tcp, now);
 	if (w->nb_active)
@@ -301,6 +327,10 @@ fc_server_worker_init(struct fc_server_worker *w, const struct fc_http_server *h
 	w->nb_free = max_conns;
 	if (fc_hist_pair_init(&w->service, socket) != 0)
 		return -ENOMEM;
+	/* One reply in flight per connection: with pipelining the log is too short, and its
+	 * verdict turns the prefetch off if that makes it wrong. */
+	if (fc_answer_order_init(&w->order, max_conns, 1, socket) != 0)
+		return -ENOMEM;
 	return fc_tcp_listen(w->tcp, w->listen_port, &server_ops, w);
 }
 
@@ -315,5 +345,6 @@ fc_server_worker_fini(struct fc_server_worker *w)
 	rte_free(w->conns);
 	rte_free(w->free_slots);
 	rte_free(w->active);
+	fc_answer_order_free(&w->order);
 	fc_hist_pair_fini(&w->service);
 }

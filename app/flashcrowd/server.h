@@ -41,6 +41,8 @@ struct fc_server_worker {
 	uint32_t nb_free;                       /**< entries on it */
 	uint32_t *active;                       /**< slots with replies waiting (time or space) */
 	uint32_t nb_active;                     /**< entries */
+	struct fc_answer_order order;           /**< slots in the order replies were sent, for
+						  * the prefetch ahead of the requests answering them */
 };
 
 /**
