@@ -132,8 +132,11 @@ on_connected(struct fc_tcp_conn *c, void *user)
 	FC_STATS_INC(&w->stats, connects);
 	fc_stats_add(&w->stats.conn_open, 1);
 	/* A stale FIFO entry of the slot's last connection may stand for this one (in_ready):
-	 * its time is older, and the closed loop takes the later of it and not_before. */
-	cc->not_before = now;
+	 * its time is older, and the closed loop takes the later of it and not_before. Only
+	 * then: not_before later than the pass's time holds the request for a pass (a tenth
+	 * of the connections per second of --close, when it was set every time). */
+	if (cc->in_ready)
+		cc->not_before = now;
 	ready_push(w, cc, now);
 }
 
