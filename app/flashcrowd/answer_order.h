@@ -43,11 +43,11 @@ struct fc_answer_order {
 	uint32_t mask;          /* log size - 1 */
 	bool on;                /* prefetching (the last verdict) */
 	uint64_t written;       /* writes logged */
-	uint64_t answered;      /* answers seen (or given up on) */
+	uint64_t answered;      /* the window's start: one past the newest write answered */
 	uint64_t next_slot;     /* next log entry whose slot is prefetched */
 	uint64_t next_tcb;      /* next log entry whose TCB is prefetched */
 	uint32_t checks;        /* answers in the current verdict period */
-	uint32_t hits;          /* of which at their place in the log */
+	uint32_t hits;          /* of which within the window the prefetch covered */
 };
 
 /*

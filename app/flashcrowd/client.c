@@ -133,8 +133,8 @@ on_connected(struct fc_tcp_conn *c, void *user)
 	fc_stats_add(&w->stats.conn_open, 1);
 	/* A stale FIFO entry of the slot's last connection may stand for this one (in_ready):
 	 * its time is older, and the closed loop takes the later of it and not_before. Only
-	 * then: not_before later than the pass's time holds the request for a pass (a tenth
-	 * of the connections per second of --close, when it was set every time). */
+	 * then: not_before later than the pass's time holds the request for a pass (set every
+	 * time, that slowed --close, docs/benchmarks.md 2.2e). */
 	if (cc->in_ready)
 		cc->not_before = now;
 	ready_push(w, cc, now);
@@ -697,8 +697,8 @@ fc_client_worker_init(struct fc_client_worker *w, const struct fc_run_params *rp
 	w->ready = rte_zmalloc_socket("fc_ready", sizeof(*w->ready) * w->nb_slots, 64, socket);
 	w->ready_at = rte_zmalloc_socket("fc_ready_at", sizeof(*w->ready_at) * w->nb_slots, 64,
 					 socket);
-	if (fc_answer_order_init(&w->order, w->nb_slots, RTE_MIN(rp->pipeline, (uint32_t)FC_PIPE_MAX),
-				 socket) != 0)
+	if (fc_answer_order_init(&w->order, w->nb_slots,
+				 RTE_MIN(rp->pipeline, (uint32_t)FC_PIPE_MAX), socket) != 0)
 		return -ENOMEM;
 	w->free_fifo = rte_malloc_socket("fc_free", sizeof(*w->free_fifo) * w->nb_slots, 64, socket);
 	w->bl_cap = BACKLOG_MAX;
@@ -706,7 +706,8 @@ fc_client_worker_init(struct fc_client_worker *w, const struct fc_run_params *rp
 		rte_zmalloc_socket("fc_backlog", sizeof(*w->backlog) * w->bl_cap, 64, socket) : NULL;
 	/* One spill buffer per connection at worst: heads split across segments are rare. */
 	w->hdr_pool = fc_http_hdr_pool_create(w->nb_slots < 4096 ? w->nb_slots : 4096, 8192);
-	if (w->conns == NULL || w->ready == NULL || w->ready_at == NULL || w->free_fifo == NULL || w->hdr_pool == NULL ||
+	if (w->conns == NULL || w->ready == NULL || w->ready_at == NULL || w->free_fifo == NULL ||
+	    w->hdr_pool == NULL ||
 	    (rp->open_loop && w->backlog == NULL))
 		return -ENOMEM;
 	for (uint32_t s = 0; s < w->nb_slots; s++) {

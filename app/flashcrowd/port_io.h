@@ -27,6 +27,7 @@
 #include "fc_tcp.h"
 
 #define FC_IO_BURST 32
+/* Frames per receive burst: 48, 64 and 96 measured no better (docs/benchmarks.md 2.2e). */
 #define FC_IO_RX_BURST 32
 #define FC_IO_PENDING (4 * FC_IO_BURST)   /* frames held while the port is full */
 

@@ -264,8 +264,9 @@ fc_server_worker_poll(struct fc_server_worker *w, uint64_t now)
 		if (w->order.log != NULL)
 			prefetch_requests(w);
 		moved = fc_io_rx_input(&w->io, &w->net, w->tcp, now);
-	} else
+	} else {
 		FC_STATS_INC(&w->stats, rx_held);
+	}
 	fc_tcp_process(w->tcp, now);
 	if (w->nb_active)
 		service_active(w, now);

@@ -170,7 +170,6 @@ fc_tcp_ctx_create(const struct fc_tcp_config *cfg, int socket_id)
 	if (ports_init(ctx, socket_id) < 0)
 		goto fail;
 	ctx->tcbs[0].user = ctx;
-	ctx->socket_id = socket_id;
 	/* rte_pktmbuf_init() puts the buffer right after the mbuf and its private area. */
 	ctx->mbuf_data_off = (uint32_t)(sizeof(struct rte_mbuf) + rte_pktmbuf_priv_size(c.pool) +
 		RTE_PKTMBUF_HEADROOM);
@@ -214,7 +213,6 @@ fc_tcp_ctx_free(struct fc_tcp_ctx *ctx)
 		rte_pktmbuf_free(ctx->txq[ctx->txq_head++ & ctx->txq_mask]);
 	tcp_mbuf_stash_free(ctx);
 	ports_free(ctx);
-	rte_free(ctx->rport_tcb);
 	rte_free(ctx->tcbs);
 	rte_free(ctx->flows);
 	rte_free(ctx->wheel);
@@ -383,8 +381,6 @@ flow_remove(struct fc_tcp_ctx *ctx, struct tcb *t)
 
 	if (po < ctx->ports.nb_ports && ctx->ports.tcb[po] == t->idx)
 		ctx->ports.tcb[po] = 0;
-	if (ctx->rport_tcb != NULL && ctx->rport_tcb[t->remote_port] == t->idx)
-		ctx->rport_tcb[t->remote_port] = 0;
 
 	for (n = 0; n <= ctx->flow_mask; n++, i = (i + 1) & ctx->flow_mask) {
 		struct flow_ent *e = &ctx->flows[i];
@@ -449,14 +445,6 @@ fc_tcp_listen(struct fc_tcp_ctx *ctx, uint16_t port, const struct fc_tcp_ops *op
 		return -EINVAL;
 	if (listener_find(ctx, port) != NULL)
 		return -EADDRINUSE;
-	if (ctx->rport_tcb == NULL) {
-		/* 256 KB, against a flow table of 32 bytes per connection: at 50,000
-		 * connections the hint mostly stays in L2 where the table's line was a miss. */
-		ctx->rport_tcb = rte_zmalloc_socket("fc_tcp_rport", sizeof(uint32_t) * 65536,
-						    RTE_CACHE_LINE_SIZE, ctx->socket_id);
-		if (ctx->rport_tcb == NULL)
-			return -ENOMEM;
-	}
 	for (i = 0; i < FC_TCP_MAX_LISTENERS; i++) {
 		if (ctx->listeners[i].port == 0) {
 			ctx->listeners[i].port = port;

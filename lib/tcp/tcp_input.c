@@ -617,7 +617,6 @@ listen_input(struct fc_tcp_ctx *ctx, struct tcp_listener *l, const struct seg *s
 		ctx->cnt.syn_drops++;
 		return;
 	}
-	ctx->rport_tcb[t->remote_port] = t->idx; /* listeners exist, so the array does */
 	ctx->nb_synrcvd++;
 	t->flags |= TF_RTT_ON;
 	t->rtt_seq = t->iss + 1;
@@ -946,11 +945,8 @@ hint_port(const struct fc_tcp_ctx *ctx, const struct rx_hint *h)
 
 /* The first step of a segment's hint, a prefetch: a reply to one of our active opens names
  * its TCB by its local port (ports.tcb, 4 bytes per port: 222 KB for the default range
- * against a 2 MB flow table at 50,000 connections), a segment to a listener by its remote
- * port (rport_tcb, 256 KB), anything else by the flow table. Read at once, the ports.tcb
- * entry was a quarter of the client's fc_tcp_rx_bulk() time at 50k. A hint names a
- * candidate only: input_one() checks its 4-tuple and falls back to the flow table (several
- * clients may use one remote port). */
+ * against a 2 MB flow table at 50,000 connections), anything else by the flow table. Read
+ * at once, the ports.tcb entry was a quarter of the client's fc_tcp_rx_bulk() time at 50k. */
 static inline void
 hint_start(struct fc_tcp_ctx *ctx, const struct rx_hint *h)
 {
@@ -958,8 +954,6 @@ hint_start(struct fc_tcp_ctx *ctx, const struct rx_hint *h)
 
 	if (po < ctx->ports.nb_ports)
 		rte_prefetch0(&ctx->ports.tcb[po]);
-	else if (ctx->rport_tcb != NULL)
-		rte_prefetch0(&ctx->rport_tcb[h->ports >> 16]);
 	else
 		flow_prefetch(ctx, h->rip, h->ports);
 }
@@ -974,9 +968,6 @@ hint_lookup(struct fc_tcp_ctx *ctx, struct rx_hint *h)
 		uint32_t po = hint_port(ctx, h), idx;
 
 		if (po < ctx->ports.nb_ports && (idx = ctx->ports.tcb[po]) != 0)
-			t = &ctx->tcbs[idx];
-		else if (po == ctx->ports.nb_ports && ctx->rport_tcb != NULL &&
-			 (idx = ctx->rport_tcb[h->ports >> 16]) != 0)
 			t = &ctx->tcbs[idx];
 		else
 			t = flow_lookup(ctx, h->rip, (uint16_t)(h->ports >> 16),

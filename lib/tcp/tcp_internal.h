@@ -222,11 +222,6 @@ struct fc_tcp_ctx {
 	uint32_t txq_cksum;            /* frames from here to txq_tail wait for their TCP
 					* checksum (txq_cksum(), without TX offload) */
 	struct tcp_ports ports;
-	uint32_t *rport_tcb;           /* passive opens: per remote port, the TCB that last took
-					* it (index, 0 = none), so that a segment to a listener
-					* finds its TCB without the flow table (rx hints); NULL
-					* until fc_tcp_listen() */
-	int socket_id;
 	int meta_off;                  /* dynfield offset of struct tcp_mb_meta */
 	uint32_t mbuf_data_off;        /* from an mbuf of cfg.pool to its data after reset */
 	uint16_t stash_n;              /* mbufs left in stash[] */

@@ -3,7 +3,7 @@
  * lib/tcp internals against reference models: the flow table (open addressing with
  * backward-shift deletion) under random insert/remove, the timer wheel (exact expiry ticks,
  * deadlines beyond one revolution, cancel), and many concurrent connections over a lossy
- * wire (the wheel and the table under churn), the active and passive opens' port hints. And the
+ * wire (the wheel and the table under churn), the active opens' port hint. And the
  * checksum against DPDK's.
  */
 #include <errno.h>
@@ -328,86 +328,6 @@ test_port_hint(void)
 	CHECK_EQ(rte_mempool_avail_count(mp), avail0);
 }
 
-/*
- * The RX hint of a passive open: a segment to a listener finds its TCB by its remote port
- * (rport_tcb, set when the SYN is taken, cleared at close). As with the port hint, an entry
- * naming another connection (another client on the same port) is only a candidate: the
- * segment still reaches its own connection, from its first burst.
- */
-static void
-test_rport_hint(void)
-{
-	unsigned avail0 = rte_mempool_avail_count(mp);
-	static struct wire w;
-	static struct app cl[2];
-	static uint8_t data[8000];
-	struct fc_tcp_config a = wire_default_cfg(mp, IP_A), b = wire_default_cfg(mp, IP_B);
-	uint16_t rport[2];
-	struct tcb *st[2];
-	struct app *sa[2];      /* the server side of client connection i */
-	unsigned i;
-
-	for (i = 0; i < sizeof(data); i++)
-		data[i] = (uint8_t)(i * 7 + 3);
-	wire_init(&w, mp, 9);
-	w.ctx[0] = fc_tcp_ctx_create(&a, SOCKET_ID_ANY);
-	w.ctx[1] = fc_tcp_ctx_create(&b, SOCKET_ID_ANY);
-	CHECK(w.ctx[0] != NULL && w.ctx[1] != NULL);
-	if (w.ctx[0] == NULL || w.ctx[1] == NULL)
-		return;
-	/* Only a context with a listener has the array. */
-	CHECK(w.ctx[1]->rport_tcb == NULL);
-	nsrv = 0;
-	CHECK_EQ(fc_tcp_listen(w.ctx[1], 80, &srv_ops, NULL), 0);
-	CHECK(w.ctx[1]->rport_tcb != NULL && w.ctx[0]->rport_tcb == NULL);
-	for (i = 0; i < 2; i++) {
-		cl[i].conn = fc_tcp_connect(w.ctx[0], IP_B, 80, &app_ops, &cl[i], w.now);
-		CHECK(cl[i].conn != NULL);
-		if (cl[i].conn == NULL)
-			return;
-		rport[i] = ((struct tcb *)cl[i].conn)->local_port;
-	}
-	wire_advance(&w, 10 * MS);
-	CHECK_EQ(nsrv, 2);
-	if (nsrv != 2)
-		return;
-	for (i = 0; i < 2; i++) {
-		unsigned k = ((struct tcb *)srv[0].conn)->remote_port == rport[i] ? 0 : 1;
-
-		sa[i] = &srv[k];
-		st[i] = (struct tcb *)srv[k].conn;
-		CHECK_EQ(st[i]->remote_port, rport[i]);
-		CHECK_EQ(w.ctx[1]->rport_tcb[rport[i]], st[i]->idx);
-	}
-	/* Connection 0's entry now names connection 1. */
-	w.ctx[1]->rport_tcb[rport[0]] = st[1]->idx;
-	for (i = 0; i < 2; i++)
-		CHECK_EQ(fc_tcp_send_copy(cl[i].conn, data, sizeof(data)), (int)sizeof(data));
-	wire_advance(&w, 100 * MS);
-	for (i = 0; i < 2; i++) {
-		CHECK_EQ(sa[i]->rx_len, sizeof(data));
-		CHECK(sa[i]->rx_len == sizeof(data) && memcmp(sa[i]->rx, data, sizeof(data)) == 0);
-	}
-	CHECK_EQ(fc_tcp_counters(w.ctx[0])->retransmits, 0);
-	/* At close an entry is cleared when it names its own connection: connection 1's. */
-	fc_tcp_close(cl[0].conn);
-	fc_tcp_close(cl[1].conn);
-	for (i = 0; i < 2; i++)
-		fc_tcp_close(srv[i].conn);
-	wire_advance(&w, 2000 * MS);
-	CHECK_EQ(fc_tcp_nb_conns(w.ctx[0]) + fc_tcp_nb_conns(w.ctx[1]), 0);
-	CHECK_EQ(w.ctx[1]->rport_tcb[rport[1]], 0);
-	CHECK_EQ(w.ctx[1]->rport_tcb[rport[0]], st[1]->idx);
-	wire_flush(&w);
-	fc_tcp_ctx_free(w.ctx[0]);
-	fc_tcp_ctx_free(w.ctx[1]);
-	for (i = 0; i < 2; i++) {
-		app_reset(&cl[i]);
-		app_reset(&srv[i]);
-	}
-	CHECK_EQ(rte_mempool_avail_count(mp), avail0);
-}
-
 /* The send queue of fc_tcp_send_ref(): chunks in the TCB, no mbuf, a contiguous send
  * extends the last chunk, and once FC_TCP_SEND_REFS are held (or data was copied) sends
  * are copied into mbufs behind them. The peer's window is 0, so nothing leaves. */
@@ -522,7 +442,6 @@ main(int argc, char **argv)
 	test_timer_wheel();
 	test_many_lossy();
 	test_port_hint();
-	test_rport_hint();
 	test_send_ref_queue();
 	test_cksum();
 	return fc_test_result("test_tcp_internal");
