@@ -60,8 +60,12 @@ cleanup() {
 trap cleanup EXIT
 
 # The capture: tcpdump's own pid ($!: `ip netns exec` execs in place), bounded by timeout.
+# -B 65536: in immediate mode libpcap's ring has a slot per snapshot length (256 KiB), so the
+# default 2 MiB held about 8 frames; on a busy machine the kernel dropped 8 of 384 while
+# tcpdump waited for a CPU.
 capture() {
-	ip netns exec "$FC_TB_SRV_NS" timeout 60 tcpdump -i lo -U --immediate-mode -w "$work/cap.pcap" \
+	ip netns exec "$FC_TB_SRV_NS" timeout 60 tcpdump -i lo -U --immediate-mode -B 65536 \
+		-w "$work/cap.pcap" \
 		"tcp port $FC_TB_HTTP_PORT" 2>"$work/tcpdump.err" &
 	tcpd=$!
 	for _ in $(seq 50); do grep -q listening "$work/tcpdump.err" && break; sleep 0.1; done
