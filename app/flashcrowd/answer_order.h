@@ -28,6 +28,9 @@
 
 #include <rte_common.h>
 #include <rte_malloc.h>
+#include <rte_prefetch.h>
+
+#include "fc_tcp.h"
 
 /* From this many connection slots on (fewer stay in cache anyway). */
 #define FC_ORDER_MIN_SLOTS 4096
@@ -137,6 +140,33 @@ static inline uint32_t
 fc_answer_order_next_tcb(struct fc_answer_order *o)
 {
 	return o->on ? fc_answer_order_next(o, &o->next_tcb, FC_ORDER_TCB_AHEAD) : UINT32_MAX;
+}
+
+/*
+ * Prefetch what the window gained since the last call: the first two lines of each slot of
+ * @p slots (an array of @p slot_size bytes per slot, the hot ones), then the TCBs of the
+ * connections the slots point to at @p tcp_off (a struct fc_tcp_conn *, NULL when closed).
+ */
+static inline void
+fc_answer_order_prefetch(struct fc_answer_order *o, const void *slots, size_t slot_size,
+			 size_t tcp_off)
+{
+	const char *base = slots;
+	uint32_t s;
+
+	if (o->log == NULL)
+		return;
+	while ((s = fc_answer_order_next_slot(o)) != UINT32_MAX) {
+		rte_prefetch0(base + (size_t)s * slot_size);
+		rte_prefetch0(base + (size_t)s * slot_size + RTE_CACHE_LINE_SIZE);
+	}
+	while ((s = fc_answer_order_next_tcb(o)) != UINT32_MAX) {
+		struct fc_tcp_conn *c;
+
+		memcpy(&c, base + (size_t)s * slot_size + tcp_off, sizeof(c));
+		if (c != NULL)
+			fc_tcp_conn_prefetch(c);
+	}
 }
 
 #endif /* FC_APP_ANSWER_ORDER_H */

@@ -588,21 +588,6 @@ close_all(struct fc_client_worker *w)
 	}
 }
 
-/* The slots and TCBs of the responses to come (answer_order.h). */
-static void
-prefetch_answers(struct fc_client_worker *w)
-{
-	uint32_t s;
-
-	while ((s = fc_answer_order_next_slot(&w->order)) != UINT32_MAX) {
-		rte_prefetch0(&w->conns[s]);
-		rte_prefetch0((const char *)&w->conns[s] + RTE_CACHE_LINE_SIZE);
-	}
-	while ((s = fc_answer_order_next_tcb(&w->order)) != UINT32_MAX)
-		if (w->conns[s].tcp != NULL)
-			fc_tcp_conn_prefetch(w->conns[s].tcp);
-}
-
 bool
 fc_client_worker_poll(struct fc_client_worker *w, uint64_t now)
 {
@@ -611,8 +596,9 @@ fc_client_worker_poll(struct fc_client_worker *w, uint64_t now)
 
 	fc_hist_pair_poll(&w->lat);
 	fc_hist_pair_poll(&w->lat_unc);
-	if (w->order.log != NULL)
-		prefetch_answers(w);
+	/* The slots and TCBs of the responses to come. */
+	fc_answer_order_prefetch(&w->order, w->conns, sizeof(*w->conns),
+				 offsetof(struct fc_client_conn, tcp));
 	moved = fc_io_rx_input(&w->io, &w->net, w->tcp, now);
 	fc_tcp_process(w->tcp, now);
 

@@ -237,21 +237,6 @@ service_active(struct fc_server_worker *w, uint64_t now)
 	}
 }
 
-/* The slots and TCBs of the requests to come (answer_order.h). */
-static void
-prefetch_requests(struct fc_server_worker *w)
-{
-	uint32_t s;
-
-	while ((s = fc_answer_order_next_slot(&w->order)) != UINT32_MAX) {
-		rte_prefetch0(&w->conns[s]);
-		rte_prefetch0((const char *)&w->conns[s] + RTE_CACHE_LINE_SIZE);
-	}
-	while ((s = fc_answer_order_next_tcb(&w->order)) != UINT32_MAX)
-		if (w->conns[s].tcp != NULL)
-			fc_tcp_conn_prefetch(w->conns[s].tcp);
-}
-
 bool
 fc_server_worker_poll(struct fc_server_worker *w, uint64_t now)
 {
@@ -261,8 +246,9 @@ fc_server_worker_poll(struct fc_server_worker *w, uint64_t now)
 	/* No new requests while the port has not taken the replies already built: they wait
 	 * in the client's ring, unread, not as built frames going cold here (port_io.h). */
 	if (!fc_io_backlogged(&w->io, w->tcp)) {
-		if (w->order.log != NULL)
-			prefetch_requests(w);
+		/* The slots and TCBs of the requests to come. */
+		fc_answer_order_prefetch(&w->order, w->conns, sizeof(*w->conns),
+					 offsetof(struct srv_conn, tcp));
 		moved = fc_io_rx_input(&w->io, &w->net, w->tcp, now);
 	} else {
 		FC_STATS_INC(&w->stats, rx_held);

@@ -2,8 +2,8 @@
 /*
  * app/flashcrowd/answer_order.h: the log of writes that names the connections of the
  * answers to come. The prefetch window (how far ahead, from which entry), the window moving
- * past writes never answered, the log's wrap-around, and the verdict that turns the
- * prefetch off for a peer answering out of order and on again.
+ * past writes never answered, the log's wrap-around, the verdict that turns the prefetch off
+ * for a peer answering out of order and on again, and the prefetch pass itself.
  */
 #include <stdint.h>
 
@@ -12,32 +12,24 @@
 #include "answer_order.h"
 #include "fc_test.h"
 
-/* Drain the slot window; returns how many, checking they are want, want+1, ... (mod). */
+/* Drain a window (fc_answer_order_next_slot or _tcb); returns how many entries it gave,
+ * checking they are want, want+1, ... (mod). */
 static unsigned
-drain_slots(struct fc_answer_order *o, uint32_t want, uint32_t mod)
+drain(struct fc_answer_order *o, uint32_t (*next)(struct fc_answer_order *), uint32_t want,
+      uint32_t mod)
 {
 	unsigned n = 0;
 	uint32_t s;
 
-	while ((s = fc_answer_order_next_slot(o)) != UINT32_MAX) {
+	while ((s = next(o)) != UINT32_MAX) {
 		CHECK_EQ(s, (want + n) % mod);
 		n++;
 	}
 	return n;
 }
 
-static unsigned
-drain_tcbs(struct fc_answer_order *o, uint32_t want, uint32_t mod)
-{
-	unsigned n = 0;
-	uint32_t s;
-
-	while ((s = fc_answer_order_next_tcb(o)) != UINT32_MAX) {
-		CHECK_EQ(s, (want + n) % mod);
-		n++;
-	}
-	return n;
-}
+#define drain_slots(o, want, mod) drain(o, fc_answer_order_next_slot, want, mod)
+#define drain_tcbs(o, want, mod) drain(o, fc_answer_order_next_tcb, want, mod)
 
 static void
 test_off_below_min(void)
@@ -150,6 +142,28 @@ test_verdict(void)
 	fc_answer_order_free(&o);
 }
 
+/* fc_answer_order_prefetch() consumes both windows, and skips slots with no connection. */
+static void
+test_prefetch(void)
+{
+	static struct { void *tcp; char pad[120]; } slots[8192];
+	struct fc_answer_order o;
+
+	CHECK_EQ(fc_answer_order_init(&o, 8192, 1, SOCKET_ID_ANY), 0);
+	for (uint32_t i = 0; i < 300; i++)
+		fc_answer_order_written(&o, i);
+	fc_answer_order_prefetch(&o, slots, sizeof(slots[0]), 0);
+	CHECK_EQ(o.next_slot, FC_ORDER_SLOT_AHEAD);
+	CHECK_EQ(o.next_tcb, FC_ORDER_TCB_AHEAD);
+	CHECK_EQ(fc_answer_order_next_slot(&o), UINT32_MAX);
+	CHECK_EQ(fc_answer_order_next_tcb(&o), UINT32_MAX);
+	fc_answer_order_free(&o);
+	/* Off: nothing to do, nothing read. */
+	CHECK_EQ(fc_answer_order_init(&o, 16, 1, SOCKET_ID_ANY), 0);
+	fc_answer_order_prefetch(&o, NULL, sizeof(slots[0]), 0);
+	CHECK_EQ(o.next_slot, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -160,5 +174,6 @@ main(int argc, char **argv)
 	test_window();
 	test_wrap();
 	test_verdict();
+	test_prefetch();
 	return fc_test_result("test_answer_order");
 }
