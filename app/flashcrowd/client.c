@@ -90,13 +90,15 @@ ready_push(struct fc_client_worker *w, struct fc_client_conn *cc, uint64_t at)
 	w->nb_ready++;
 }
 
-/* The oldest ready slot, taken off the FIFO (its in_ready flag is the caller's). */
+/* The oldest ready slot, taken off the FIFO (its in_ready flag is the caller's), and in
+ * *@p at (unless NULL) when it became ready. */
 static struct fc_client_conn *
 ready_pop(struct fc_client_worker *w, uint64_t *at)
 {
 	struct fc_client_conn *cc = &w->conns[w->ready[w->ready_head]];
 
-	*at = w->ready_at[w->ready_head];
+	if (at != NULL)
+		*at = w->ready_at[w->ready_head];
 	if (++w->ready_head == w->nb_slots)
 		w->ready_head = 0;
 	w->nb_ready--;
@@ -477,10 +479,10 @@ issue_open_loop(struct fc_client_worker *w, uint64_t now)
 			break;
 		}
 		struct fc_client_conn *cc = &w->conns[w->ready[w->ready_head]];
-		uint64_t intended = w->backlog[w->bl_head & (w->bl_cap - 1)], at;
+		uint64_t intended = w->backlog[w->bl_head & (w->bl_cap - 1)];
 
 		if (!can_take_request(w, cc, now) || !send_request(w, cc, intended, now)) {
-			ready_pop(w, &at)->in_ready = false;
+			ready_pop(w, NULL)->in_ready = false;
 			continue;
 		}
 		if (intended < now)
@@ -488,7 +490,7 @@ issue_open_loop(struct fc_client_worker *w, uint64_t now)
 		w->bl_head++;
 		w->bl_len--;
 		if (!can_take_request(w, cc, now))
-			ready_pop(w, &at)->in_ready = false;
+			ready_pop(w, NULL)->in_ready = false;
 	}
 }
 
