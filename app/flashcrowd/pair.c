@@ -123,6 +123,7 @@ start_servers(struct fc_pair *p, const struct fc_pair_opts *o)
 		w->lcore = lcore;
 		w->io.port_id = p->server.port_id;
 		w->io.queue = (uint16_t)i;
+		w->io.rx_ring = fc_pair_rx_ring(p, true, i);
 		w->listen_port = 80;
 		int rc = fc_server_worker_init(w, p->http, &tc, &nc, &p->client.mac,
 					       o->server_max_conns, (int)rte_lcore_to_socket_id(lcore));
@@ -255,7 +256,7 @@ fc_pair_up(struct fc_pair *p, const struct fc_pair_opts *o)
 							    (uint32_t)FC_PAIR_RESPONSE_RING));
 
 		req_ring = RTE_MIN(req_ring, (uint32_t)FC_PAIR_REQUEST_RING_MAX);
-		rc = fc_ring_pair_create("fcpair", (uint16_t)p->nb_clients, (int)rte_socket_id(),
+		rc = fc_ring_pair_create(FC_PAIR_RING_NAME, (uint16_t)p->nb_clients, (int)rte_socket_id(),
 					 req_ring, FC_PAIR_RESPONSE_RING, &a, &b);
 		if (rc == 0)
 			rc = fc_port_setup(&p->profile, a, (uint16_t)p->nb_clients, NULL, &p->client,
@@ -295,6 +296,13 @@ fc_pair_up(struct fc_pair *p, const struct fc_pair_opts *o)
 	p->client_port = port_id;
 	fc_platform_check_numa(&p->client, stderr);
 	return FC_EXIT_OK;
+}
+
+const struct rte_ring *
+fc_pair_rx_ring(const struct fc_pair *p, bool server, unsigned queue)
+{
+	/* The client is side A of the ring pair, the server side B (fc_pair_up). */
+	return p->embedded ? fc_ring_pair_rx_ring(FC_PAIR_RING_NAME, server, (uint16_t)queue) : NULL;
 }
 
 void

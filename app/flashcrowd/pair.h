@@ -28,6 +28,7 @@
 
 /* Embedded pair ring sizes (frames per queue, fc_pair_up): responses, and the most the
  * request rings hold, beyond the requests in flight, for SYNs, ACKs and FINs. */
+#define FC_PAIR_RING_NAME "fcpair" /* fc_ring_pair_create() name of the embedded pair */
 #define FC_PAIR_RESPONSE_RING 1024
 #define FC_PAIR_REQUEST_RING_MAX 65536u
 #define FC_PAIR_RING_SPARE 4096
@@ -90,6 +91,12 @@ struct fc_pair {
 
 /** @return FC_EXIT_OK, FC_EXIT_INPUT or FC_EXIT_RUNTIME (message printed). */
 int fc_pair_up(struct fc_pair *p, const struct fc_pair_opts *o);
+
+/**
+ * The ring behind receive queue @p queue of the embedded pair's client (@p server false)
+ * or server side, for fc_port_io's rx_ring; NULL when the pair is not embedded.
+ */
+const struct rte_ring *fc_pair_rx_ring(const struct fc_pair *p, bool server, unsigned queue);
 
 /** Net configuration of the client side. */
 void fc_pair_net_conf(const struct fc_pair *p, struct fc_net_conf *c);

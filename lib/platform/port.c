@@ -365,6 +365,23 @@ fc_platform_check_numa(const struct fc_port *port, FILE *f)
 	return remote;
 }
 
+/* The ring that carries queue @q from A to B (@a_to_b) or from B to A. */
+static void
+ring_pair_ring_name(char *buf, size_t len, const char *name, bool a_to_b, uint16_t q)
+{
+	snprintf(buf, len, "%s_%s%u", name, a_to_b ? "ab" : "ba", q);
+}
+
+const struct rte_ring *
+fc_ring_pair_rx_ring(const char *name, bool side_b, uint16_t queue)
+{
+	char rname[RTE_RING_NAMESIZE];
+
+	/* B receives what A sends. */
+	ring_pair_ring_name(rname, sizeof(rname), name, side_b, queue);
+	return rte_ring_lookup(rname);
+}
+
 int
 fc_ring_pair_create(const char *name, uint16_t nb_queues, int socket, uint32_t a_to_b,
 		    uint32_t b_to_a, uint16_t *port_a, uint16_t *port_b)
@@ -379,9 +396,9 @@ fc_ring_pair_create(const char *name, uint16_t nb_queues, int socket, uint32_t a
 		return -EINVAL;
 	/* Single producer, single consumer: queue i of each side belongs to one lcore. */
 	for (uint16_t q = 0; q < nb_queues; q++) {
-		snprintf(rname, sizeof(rname), "%s_ab%u", name, q);
+		ring_pair_ring_name(rname, sizeof(rname), name, true, q);
 		ab[q] = rte_ring_create(rname, a_to_b, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
-		snprintf(rname, sizeof(rname), "%s_ba%u", name, q);
+		ring_pair_ring_name(rname, sizeof(rname), name, false, q);
 		ba[q] = rte_ring_create(rname, b_to_a, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
 		if (ab[q] == NULL || ba[q] == NULL)
 			return -ENOMEM;
