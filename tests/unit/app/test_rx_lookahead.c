@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The embedded pair's receive lookahead: fc_ring_pair_rx_ring() names the ring each side's
+ * queue really reads (checked through rte_eth_tx_burst and rte_eth_rx_burst on started
+ * ports), and fc_io_rx_lookahead() (app/flashcrowd/port_io.h) finds exactly the frames the
+ * next rx burst will return, in order, also across the ring's wrap-around, and none on a
+ * port without a ring or under receive impairment.
+ */
+#include <stdint.h>
+
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+#include "fc_platform.h"
+#include "fc_test.h"
+#include "port_io.h"
+
+#define NQ 2
+
+static struct rte_mempool *pool;
+
+static int
+start_port(uint16_t port)
+{
+	struct rte_eth_conf conf = {0};
+
+	if (rte_eth_dev_configure(port, NQ, NQ, &conf) != 0)
+		return -1;
+	for (uint16_t q = 0; q < NQ; q++)
+		if (rte_eth_rx_queue_setup(port, q, 0, (unsigned)rte_socket_id(), NULL, pool) != 0 ||
+		    rte_eth_tx_queue_setup(port, q, 0, (unsigned)rte_socket_id(), NULL) != 0)
+			return -1;
+	return rte_eth_dev_start(port);
+}
+
+/* Each side's ring is the one its queue reads, sized for its direction. */
+static void
+test_ring_names(uint16_t a, uint16_t b)
+{
+	const struct rte_ring *to_b = fc_ring_pair_rx_ring("tla", true, 1);
+	const struct rte_ring *to_a = fc_ring_pair_rx_ring("tla", false, 1);
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool), *got[4];
+
+	CHECK(to_b != NULL && to_a != NULL && to_a != to_b);
+	CHECK(fc_ring_pair_rx_ring("nosuchpair", false, 0) == NULL);
+	CHECK(fc_ring_pair_rx_ring("tla", true, NQ) == NULL);
+	CHECK_EQ(rte_ring_get_size(to_b), 16); /* a_to_b */
+	CHECK_EQ(rte_ring_get_size(to_a), 8);  /* b_to_a */
+	CHECK(m != NULL);
+	if (m == NULL)
+		return;
+	/* Sent by A on queue 1: waiting in B's queue-1 ring, read by B's queue 1 only. */
+	CHECK_EQ(rte_eth_tx_burst(a, 1, &m, 1), 1);
+	CHECK_EQ(rte_ring_count(to_b), 1);
+	CHECK_EQ(rte_ring_count(fc_ring_pair_rx_ring("tla", true, 0)), 0);
+	CHECK_EQ(rte_eth_rx_burst(b, 0, got, 4), 0);
+	CHECK_EQ(rte_eth_rx_burst(b, 1, got, 4), 1);
+	CHECK(got[0] == m);
+	rte_pktmbuf_free(m);
+}
+
+/* Send @p n frames A -> B on queue 0, each with its number in the first data byte. */
+static void
+send_numbered(uint16_t a, unsigned first, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+
+		CHECK(m != NULL);
+		if (m == NULL)
+			return;
+		*rte_pktmbuf_mtod(m, uint8_t *) = (uint8_t)(first + i);
+		m->data_len = m->pkt_len = 1;
+		CHECK_EQ(rte_eth_tx_burst(a, 0, &m, 1), 1);
+	}
+}
+
+static unsigned
+number_of(const struct rte_mbuf *m)
+{
+	return *rte_pktmbuf_mtod(m, const uint8_t *);
+}
+
+/* What the lookahead finds is what the next burst gets. */
+static void
+test_lookahead(uint16_t a, uint16_t b)
+{
+	struct fc_port_io io = {.port_id = b, .queue = 0, .rx_ring = fc_ring_pair_rx_ring("tla", true, 0)};
+	struct rte_mbuf *const *table = (struct rte_mbuf *const *)&io.rx_ring[1];
+	struct rte_mbuf *got[16];
+	uint32_t at = 0;
+	unsigned next = 0;
+
+	/* Empty ring: nothing ahead. */
+	CHECK_EQ(fc_io_rx_lookahead(&io, 8, &at), 0);
+	send_numbered(a, next, 11);
+	/* Three rounds of 11 queued, 4 read, the other 7 looked at, then read: the ring of 16
+	 * wraps on the way. */
+	for (unsigned round = 0; round < 3; round++) {
+		uint16_t n = rte_eth_rx_burst(b, 0, got, 4);
+
+		CHECK_EQ(n, 4);
+		for (unsigned i = 0; i < n; i++) {
+			CHECK_EQ(number_of(got[i]), next + i);
+			rte_pktmbuf_free(got[i]);
+		}
+		next += n;
+		uint16_t ahead = fc_io_rx_lookahead(&io, 5, &at);
+
+		CHECK_EQ(ahead, 5); /* 7 queued, capped at 5 */
+		for (unsigned i = 0; i < ahead; i++)
+			CHECK_EQ(number_of(table[(at + i) & io.rx_ring->mask]), next + i);
+		CHECK_EQ(fc_io_rx_lookahead(&io, 32, &at), 7);
+		/* The next burst returns those frames, in that order. */
+		n = rte_eth_rx_burst(b, 0, got, 16);
+		CHECK_EQ(n, 7);
+		for (unsigned i = 0; i < n; i++) {
+			CHECK_EQ(number_of(got[i]), next + i);
+			rte_pktmbuf_free(got[i]);
+		}
+		next += n;
+		send_numbered(a, next, 11);
+	}
+	/* A port without a ring, or with receive impairment, looks at nothing. */
+	struct fc_port_io plain = {.port_id = b, .queue = 0};
+	struct fc_port_io impaired = io;
+
+	impaired.imp_rx = (struct fc_impair *)&plain; /* only compared with NULL */
+	CHECK_EQ(fc_io_rx_lookahead(&plain, 32, &at), 0);
+	CHECK_EQ(fc_io_rx_lookahead(&impaired, 32, &at), 0);
+	CHECK_EQ(fc_io_rx_lookahead(&io, 32, &at), 11);
+}
+
+int
+main(int argc, char **argv)
+{
+	uint16_t a, b;
+
+	(void)argc;
+	if (fc_test_eal_init(argv[0], 64) < 0)
+		return FC_TEST_SKIP;
+	pool = rte_pktmbuf_pool_create("tla_pool", 256, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+				       (int)rte_socket_id());
+	CHECK(pool != NULL);
+	CHECK_EQ(fc_ring_pair_create("tla", NQ, (int)rte_socket_id(), 16, 8, &a, &b), 0);
+	CHECK_EQ(start_port(a), 0);
+	CHECK_EQ(start_port(b), 0);
+	if (pool != NULL) {
+		test_ring_names(a, b);
+		test_lookahead(a, b);
+	}
+	return fc_test_result("test_rx_lookahead");
+}
