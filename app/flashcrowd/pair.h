@@ -26,9 +26,11 @@
  */
 #define FC_PAIR_RTO_MIN_NS 200000000ull
 
+/* The embedded pair's name for fc_ring_pair_create() and fc_ring_pair_rx_ring(). */
+#define FC_PAIR_RING_NAME "fcpair"
+
 /* Embedded pair ring sizes (frames per queue, fc_pair_up): responses, and the most the
  * request rings hold, beyond the requests in flight, for SYNs, ACKs and FINs. */
-#define FC_PAIR_RING_NAME "fcpair" /* fc_ring_pair_create() name of the embedded pair */
 #define FC_PAIR_RESPONSE_RING 1024
 #define FC_PAIR_REQUEST_RING_MAX 65536u
 #define FC_PAIR_RING_SPARE 4096
