@@ -9,6 +9,9 @@
 # machine's kernel has no netem qdisc.
 #   restart    nginx stopped mid-run then restarted: errors counted by kind, the run reports
 #   sigint     SIGINT mid-run: report written, exit 0
+#   unanswered a server that accepts and reads but never answers nor closes: every request
+#              is a timeout, and no connection is left open on the server after the run
+#              (before the RST at worker fini, the health check's stayed ESTABLISHED)
 set -u
 src=$1 fc=$2 case=$3
 skip() { echo "SKIP: $*"; exit 77; }
@@ -97,6 +100,43 @@ sigint)
 	check "$invariant" "accounting invariant"
 	check 'r["duration_s"] < 10' "the run did not stop early"
 	grep -q "stopped by signal" "$log" || fail "no 'stopped by signal' line"
+	;;
+unanswered)
+	port=8089
+	# Holds every accepted socket: closing one here would end its connection for us.
+	ip netns exec "$FC_TB_SRV_NS" python3 -c '
+import socket, select, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(64)
+watched, parked, end = [s], [], time.time() + 60
+while time.time() < end:
+    for x in select.select(watched, [], [], 0.2)[0]:
+        if x is s:
+            watched.append(s.accept()[0])
+            continue
+        try:
+            data = x.recv(4096)
+        except ConnectionResetError:
+            data = None
+        if not data:
+            # Reset, or the peer sent FIN: no more reading, but never closed from here.
+            watched.remove(x)
+            parked.append(x)
+' "$FC_TB_SRV_IP" $port 2>"$work/server.log" &
+	server=$!
+	sleep 0.5
+	ip netns exec "$FC_TB_APP_NS" "$fc" run --profile "$src/drivers_cfg/af_packet.json" \
+		--iface "$FC_TB_APP_IF" --local-ip "$FC_TB_APP_IP/$FC_TB_PREFIX_LEN" \
+		--json "$json" -c 4 -d 10s --timeout 2s "http://$FC_TB_SRV_IP:$port/" >"$log" 2>&1
+	rc=$?
+	states=$(ip netns exec "$FC_TB_SRV_NS" ss -Htn state all "( sport = :$port )" | grep -v LISTEN)
+	open=$(echo -n "$states" | grep -c .)
+	kill $server 2>/dev/null; wait $server 2>/dev/null
+	[ $rc = 0 ] || fail "exit $rc"
+	check "$invariant" "accounting invariant"
+	check 'r["requests"]["completed"] == 0 and r["requests"]["errors"]["total"] > 0' "responses from a server that never answers"
+	check 'r["requests"]["errors"]["total"] == r["requests"]["errors"]["timeout"]' "errors other than timeouts"
+	[ "$open" = 0 ] || fail "$open connections left on the server after the run: $states"
 	;;
 *)
 	fail "unknown case"
