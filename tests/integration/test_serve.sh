@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `flashcrowd serve` on the test bench, answering the Linux kernel's clients (curl, wrk,
-# and a raw pipelined burst through socat) from the fc-srv namespace.
+# and a raw pipelined burst through socat) from the fc-srv namespace, and a connection
+# still open when serve stops gets an RST.
 # The appliance serves scenarios/serve/routes.json on af_packet at 198.18.0.1.
 # usage: test_serve.sh SRCDIR FLASHCROWD
 set -u
@@ -57,9 +58,33 @@ grep -q 'Socket errors' "$work/wrk" && fail "wrk saw socket errors: $(grep 'Sock
 rps=$(awk '/^Requests\/sec/ {print $2}' "$work/wrk")
 awk -v r="$rps" 'BEGIN {exit !(r > 1000)}' || fail "wrk got only $rps req/s"
 
+# A keep-alive client still connected when serve stops is told so (an RST), not left to
+# its own keep-alive timeout.
+in_srv python3 -c '
+import socket, sys
+c = socket.create_connection((sys.argv[1], 80), timeout=5)
+c.sendall(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+got = b""
+while len(got) < 100 or b"\r\n\r\n" not in got:
+    got += c.recv(4096)
+print("answered", flush=True)
+c.settimeout(15)
+try:
+    print("eof" if c.recv(4096) == b"" else "data")
+except ConnectionResetError:
+    print("reset")
+except socket.timeout:
+    print("still open")
+' "$FC_TB_APP_IP" >"$work/idle" 2>&1 &
+idle=$!
+for _ in $(seq 50); do grep -q answered "$work/idle" && break; sleep 0.1; done
+grep -q answered "$work/idle" || fail "the idle client got no response: $(cat "$work/idle")"
+
 kill -INT $pid
 wait $pid || fail "serve exited $?"
 pid=
+wait $idle
+[ "$(tail -n 1 "$work/idle")" = reset ] || fail "the idle keep-alive client, after serve stopped: $(tail -n 1 "$work/idle"), want reset"
 grep -q '^serve: done:' "$work/serve.log" || fail "no final summary"
 echo "wrk -t1 -c16 against flashcrowd serve: $rps req/s; $(grep '^serve: done' "$work/serve.log")"
 echo "PASS: serve"
