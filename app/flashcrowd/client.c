@@ -726,24 +726,24 @@ fc_client_worker_init(struct fc_client_worker *w, const struct fc_run_params *rp
 }
 
 void
+fc_client_worker_abort_open(struct fc_client_worker *w)
+{
+	if (w->tcp == NULL || w->conns == NULL)
+		return;
+	for (uint32_t i = 0; i < w->nb_slots; i++)
+		if (w->conns[i].tcp != NULL)
+			fc_tcp_abort(w->conns[i].tcp);
+	fc_io_flush_final(&w->io, &w->net, w->tcp);
+}
+
+void
 fc_client_worker_fini(struct fc_client_worker *w)
 {
 	/* Requests still due but never written: reported, not counted as sent. */
 	w->backlog_unsent += w->bl_len;
 	w->bl_len = 0;
-	/* Abort what is left, each with an RST, so that the peer does not keep it until its own
-	 * timeout (and the next context to take that local port does not meet it there). A
-	 * run's workers closed theirs at FC_PHASE_CLOSE, so these are the ones whose close did
-	 * not finish in time, or the health check's after a timeout. on_closed counts each
-	 * request still in flight as a timeout. The worker's lcore has returned by now, so
-	 * its queue is ours. */
 	__atomic_store_n(&w->ctl.phase, FC_PHASE_EXIT, __ATOMIC_RELEASE);
-	if (w->tcp != NULL && w->conns != NULL) {
-		for (uint32_t i = 0; i < w->nb_slots; i++)
-			if (w->conns[i].tcp != NULL)
-				fc_tcp_abort(w->conns[i].tcp);
-		fc_io_flush_final(&w->io, &w->net, w->tcp);
-	}
+	fc_client_worker_abort_open(w);
 	fc_tcp_ctx_free(w->tcp);
 	w->tcp = NULL;
 	fc_net_flush(&w->net);

@@ -1588,6 +1588,9 @@ fc_cmd_replay(int argc, char **argv)
 		.report = report, .out = stdout, .tty = isatty(STDOUT_FILENO), .stop_when_done = true,
 	};
 	fc_control_run(&c);
+	/* Their RSTs are in the counters reported next. */
+	for (unsigned i = 0; i < st->rp.nb_workers; i++)
+		fc_client_worker_abort_open(&st->workers[i]);
 	fc_run_report_counters(st->workers, st->rp.nb_workers, report, stdout);
 
 	/* Replay totals, before the worker state goes. */

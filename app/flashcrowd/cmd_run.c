@@ -400,6 +400,9 @@ fc_cmd_run(int argc, char **argv)
 		.abort_arg = st, .out = stdout, .tty = isatty(STDOUT_FILENO),
 	};
 	fc_control_run(&c);
+	/* Their RSTs are in the counters reported next. */
+	for (unsigned i = 0; i < st->rp.nb_workers; i++)
+		fc_client_worker_abort_open(&st->workers[i]);
 	fc_run_report_counters(st->workers, st->rp.nb_workers, report, stdout);
 	for (unsigned i = 0; i < rp->nb_workers; i++)
 		fc_client_worker_fini(&st->workers[i]);

@@ -213,7 +213,18 @@ int fc_client_worker_main(void *arg);
  */
 bool fc_client_worker_poll(struct fc_client_worker *w, uint64_t now);
 
-/** Abort what is left, count it, free the contexts. Call after the loop has ended. */
+/**
+ * Abort the connections still open, each with an RST, and send those out, so that the peer
+ * does not keep them until its own timeout (nor the next context to take that local port
+ * meet them there). on_closed counts each request still in flight as a timeout. A run's
+ * workers closed theirs at FC_PHASE_CLOSE, so these are the ones whose close did not finish
+ * in time, or the health check's after a timeout. Call after the loop has ended (the queue
+ * is then the caller's), before reading the TCP counters for the report.
+ */
+void fc_client_worker_abort_open(struct fc_client_worker *w);
+
+/** Abort what is left (fc_client_worker_abort_open), free the contexts. Call after the
+ * loop has ended. */
 void fc_client_worker_fini(struct fc_client_worker *w);
 
 /**

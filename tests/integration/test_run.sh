@@ -136,6 +136,8 @@ while time.time() < end:
 	check "$invariant" "accounting invariant"
 	check 'r["requests"]["completed"] == 0 and r["requests"]["errors"]["total"] > 0' "responses from a server that never answers"
 	check 'r["requests"]["errors"]["total"] == r["requests"]["errors"]["timeout"]' "errors other than timeouts"
+	# Each connection ends in an RST of ours (its request's timeout aborts it), counted.
+	check 'r["tcp"]["resets_tx"] == r["tcp"]["connects"] > 0' "RSTs sent differ from the connections made"
 	[ "$open" = 0 ] || fail "$open connections left on the server after the run: $states"
 	;;
 *)
