@@ -256,8 +256,8 @@ fc_pair_up(struct fc_pair *p, const struct fc_pair_opts *o)
 							    (uint32_t)FC_PAIR_RESPONSE_RING));
 
 		req_ring = RTE_MIN(req_ring, (uint32_t)FC_PAIR_REQUEST_RING_MAX);
-		rc = fc_ring_pair_create(FC_PAIR_RING_NAME, (uint16_t)p->nb_clients, (int)rte_socket_id(),
-					 req_ring, FC_PAIR_RESPONSE_RING, &a, &b);
+		rc = fc_ring_pair_create(FC_PAIR_RING_NAME, (uint16_t)p->nb_clients,
+					 (int)rte_socket_id(), req_ring, FC_PAIR_RESPONSE_RING, &a, &b);
 		if (rc == 0)
 			rc = fc_port_setup(&p->profile, a, (uint16_t)p->nb_clients, NULL, &p->client,
 					   err, sizeof(err));
@@ -302,7 +302,9 @@ const struct rte_ring *
 fc_pair_rx_ring(const struct fc_pair *p, bool server, unsigned queue)
 {
 	/* The client is side A of the ring pair, the server side B (fc_pair_up). */
-	return p->embedded ? fc_ring_pair_rx_ring(FC_PAIR_RING_NAME, server, (uint16_t)queue) : NULL;
+	if (!p->embedded)
+		return NULL;
+	return fc_ring_pair_rx_ring(FC_PAIR_RING_NAME, server, (uint16_t)queue);
 }
 
 void

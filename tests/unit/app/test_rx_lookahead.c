@@ -28,7 +28,8 @@ start_port(uint16_t port)
 	if (rte_eth_dev_configure(port, NQ, NQ, &conf) != 0)
 		return -1;
 	for (uint16_t q = 0; q < NQ; q++)
-		if (rte_eth_rx_queue_setup(port, q, 0, (unsigned)rte_socket_id(), NULL, pool) != 0 ||
+		if (rte_eth_rx_queue_setup(port, q, 0, (unsigned)rte_socket_id(), NULL,
+					   pool) != 0 ||
 		    rte_eth_tx_queue_setup(port, q, 0, (unsigned)rte_socket_id(), NULL) != 0)
 			return -1;
 	return rte_eth_dev_start(port);
@@ -86,7 +87,8 @@ number_of(const struct rte_mbuf *m)
 static void
 test_lookahead(uint16_t a, uint16_t b)
 {
-	struct fc_port_io io = {.port_id = b, .queue = 0, .rx_ring = fc_ring_pair_rx_ring("tla", true, 0)};
+	struct fc_port_io io = {.port_id = b, .queue = 0,
+				.rx_ring = fc_ring_pair_rx_ring("tla", true, 0)};
 	struct rte_mbuf *const *table = (struct rte_mbuf *const *)&io.rx_ring[1];
 	struct rte_mbuf *got[16];
 	uint32_t at = 0;
