@@ -728,12 +728,8 @@ fc_client_worker_init(struct fc_client_worker *w, const struct fc_run_params *rp
 void
 fc_client_worker_abort_open(struct fc_client_worker *w)
 {
-	if (w->tcp == NULL || w->conns == NULL)
-		return;
-	for (uint32_t i = 0; i < w->nb_slots; i++)
-		if (w->conns[i].tcp != NULL)
-			fc_tcp_abort(w->conns[i].tcp);
-	fc_io_flush_final(&w->io, &w->net, w->tcp);
+	if (w->tcp != NULL && fc_tcp_abort_all(w->tcp) > 0)
+		fc_io_flush_final(&w->io, &w->net, w->tcp);
 }
 
 void

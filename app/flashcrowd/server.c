@@ -327,12 +327,8 @@ fc_server_worker_fini(struct fc_server_worker *w)
 	/* Connections still open when the server stops: an RST each, so that the clients do
 	 * not keep them (a kernel client would wait for its keep-alive timeout). The worker's
 	 * lcore has returned, so its queue is ours. */
-	if (w->tcp != NULL && w->conns != NULL) {
-		for (uint32_t i = 0; i < w->nb_slots; i++)
-			if (w->conns[i].tcp != NULL)
-				fc_tcp_abort(w->conns[i].tcp);
+	if (w->tcp != NULL && fc_tcp_abort_all(w->tcp) > 0)
 		fc_io_flush_final(&w->io, &w->net, w->tcp);
-	}
 	fc_tcp_ctx_free(w->tcp);
 	w->tcp = NULL;
 	fc_net_flush(&w->net);

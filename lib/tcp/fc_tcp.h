@@ -398,6 +398,16 @@ int fc_tcp_close(struct fc_tcp_conn *c);
 int fc_tcp_abort(struct fc_tcp_conn *c);
 
 /**
+ * fc_tcp_abort() every connection the application still holds (shown to it, on_closed not
+ * yet called): for a worker that stops, so that no peer keeps a connection until its own
+ * timeout. The RSTs wait in the TX queue for the next fc_tcp_tx_bulk().
+ *
+ * @param ctx Context.
+ * @return connections aborted
+ */
+unsigned fc_tcp_abort_all(struct fc_tcp_ctx *ctx);
+
+/**
  * Hold back receive window: the application has @p bytes of delivered payload it has not
  * consumed yet. The advertised window shrinks by the held amount (to zero if need be: the
  * peer then probes, RFC 9293 §3.8.6.1).

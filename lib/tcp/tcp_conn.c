@@ -277,6 +277,21 @@ fc_tcp_abort(struct fc_tcp_conn *c)
 	return abort_conn((struct tcb *)c, FC_TCP_CLOSE_ABORTED);
 }
 
+unsigned
+fc_tcp_abort_all(struct fc_tcp_ctx *ctx)
+{
+	unsigned n = 0;
+
+	for (uint32_t i = 1; i <= ctx->cfg.max_conns; i++) {
+		struct tcb *t = &ctx->tcbs[i];
+
+		if ((t->flags & (TF_APP_GONE | TF_VISIBLE)) == TF_VISIBLE &&
+		    abort_conn(t, FC_TCP_CLOSE_ABORTED) == 0)
+			n++;
+	}
+	return n;
+}
+
 int
 fc_tcp_recv_hold(struct fc_tcp_conn *c, uint32_t bytes)
 {

@@ -544,6 +544,42 @@ test_zero_copy_send(void)
 	teardown(avail0);
 }
 
+static bool
+three_connected(void *arg)
+{
+	struct both *x = arg;
+
+	return x->a->connected == 3 && x->b->connected == 3;
+}
+
+/* fc_tcp_abort_all(): an RST for each connection the application holds, none twice. */
+static void
+test_abort_all(void)
+{
+	unsigned avail0 = rte_mempool_avail_count(mp);
+	struct app ca = {0}, sa = {0};
+	struct both bb = { &ca, &sa };
+
+	setup(11, NULL, NULL);
+	fc_tcp_listen(w.ctx[1], PORT, &app_ops, &sa);
+	for (int i = 0; i < 3; i++)
+		CHECK(fc_tcp_connect(w.ctx[0], IP_B, PORT, &app_ops, &ca, w.now) != NULL);
+	CHECK(wire_run_until(&w, three_connected, &bb, 1000 * MS));
+	CHECK_EQ(fc_tcp_abort_all(w.ctx[0]), 3);
+	CHECK_EQ(ca.closed, 3);
+	CHECK_EQ(ca.reason, FC_TCP_CLOSE_ABORTED);
+	CHECK_EQ(fc_tcp_abort_all(w.ctx[0]), 0);
+	CHECK_EQ(fc_tcp_counters(w.ctx[0])->rst_tx, 3);
+	wire_advance(&w, 1 * MS);
+	CHECK_EQ(sa.closed, 3);
+	CHECK_EQ(sa.reason, FC_TCP_CLOSE_RESET);
+	CHECK_EQ(fc_tcp_abort_all(w.ctx[1]), 0);
+	CHECK(wire_run_until(&w, ctxs_empty, NULL, w.now + 200 * MS));
+	app_reset(&ca);
+	app_reset(&sa);
+	teardown(avail0);
+}
+
 static void
 test_rst_close_and_free_live(void)
 {
@@ -676,6 +712,7 @@ main(int argc, char **argv)
 	test_simultaneous_open();
 	test_zero_copy_send();
 	test_rst_close_and_free_live();
+	test_abort_all();
 	test_time_wait_reuse();
 	test_delayed_ack();
 	test_bulk("bulk clean", 11, 0, 0, 0, 1 << 20, false);
