@@ -9,8 +9,8 @@
 #             port, none lost, every connection opened once, 0 errors
 #   thresholds  embedded: a failing threshold with --abort-on-fail stops early and exits 99,
 #             a passing one exits 0; --hgrm writes an HdrHistogram percentile file
-# Checks: 0 errors, every response 2xx, sent == completed + errors.total; embedded: no
-# retransmission and no reset.
+# Checks: 0 errors, every response 2xx, sent == completed + errors.total, no "internal
+# error" line; embedded: no retransmission and no reset.
 set -u
 src=$1 fc=$2 mode=$3
 skip() { echo "SKIP: $*"; exit 77; }
@@ -84,6 +84,9 @@ thresholds)
 	;;
 *) fail "unknown mode" ;;
 esac
+
+# The client's own bookkeeping checks (client.c): never expected.
+! grep -h '^internal error' "$work"/*.log || fail "internal error"
 
 python3 - "$work/r.json" <<'PY' || fail "report checks"
 import json, sys
