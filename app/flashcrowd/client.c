@@ -183,7 +183,11 @@ on_data(struct fc_tcp_conn *c, void *user, struct rte_mbuf *m)
 	uint64_t now = fc_now_ns();
 	bool reuse = true;
 
-	for (struct rte_mbuf *seg = m; seg != NULL; seg = seg->next) {
+	/* Segments counted, not followed to a NULL next: a one-segment response never loads
+	 * its header's second line (fc_tcp_mbuf_free()). */
+	struct rte_mbuf *seg = m;
+
+	for (uint16_t k = m->nb_segs; k > 0; k--, seg = k ? seg->next : NULL) {
 		const char *p = rte_pktmbuf_mtod(seg, const char *);
 		size_t len = seg->data_len;
 
@@ -195,7 +199,7 @@ on_data(struct fc_tcp_conn *c, void *user, struct rte_mbuf *m)
 				/* The response that broke is the head of the FIFO; the ones behind it
 				 * on this connection cannot be framed any more either. */
 				fail_in_flight(w, cc, FC_STATS_ERR_PARSE);
-				rte_pktmbuf_free(m);
+				fc_tcp_mbuf_free(m);
 				fc_tcp_abort(c);
 				return;
 			}
@@ -210,7 +214,7 @@ on_data(struct fc_tcp_conn *c, void *user, struct rte_mbuf *m)
 			len -= (size_t)n;
 		}
 	}
-	rte_pktmbuf_free(m);
+	fc_tcp_mbuf_free(m);
 	if (!reuse || w->rp->close_mode) {
 		/* The server will close, or one request per connection: close our side once
 		 * nothing is in flight; requests still in flight fail as reset if it closes. */

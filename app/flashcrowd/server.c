@@ -121,12 +121,16 @@ s_data(struct fc_tcp_conn *c, void *user, struct rte_mbuf *m)
 	uint64_t now;
 
 	if (sc == NULL || sc->closing) {
-		rte_pktmbuf_free(m);
+		fc_tcp_mbuf_free(m);
 		return;
 	}
 	w = sc->w;
 	now = fc_now_ns();
-	for (struct rte_mbuf *seg = m; seg && !sc->closing; seg = seg->next) {
+	/* Segments counted, not followed to a NULL next: a one-segment request never loads its
+	 * header's second line (fc_tcp_mbuf_free()). */
+	struct rte_mbuf *seg = m;
+
+	for (uint16_t k = m->nb_segs; k > 0 && !sc->closing; k--, seg = k ? seg->next : NULL) {
 		const char *p = rte_pktmbuf_mtod(seg, const char *);
 		size_t len = seg->data_len;
 
@@ -147,7 +151,7 @@ s_data(struct fc_tcp_conn *c, void *user, struct rte_mbuf *m)
 					fc_answer_order_answered(&w->order, sc->reply_seq);
 				if (sc->q_len == REPLY_QUEUE) {
 					FC_STATS_INC(&w->stats, replies_dropped);
-					rte_pktmbuf_free(m);
+					fc_tcp_mbuf_free(m);
 					fc_tcp_abort(c);
 					return;
 				}
@@ -168,7 +172,7 @@ s_data(struct fc_tcp_conn *c, void *user, struct rte_mbuf *m)
 			len -= (size_t)n;
 		}
 	}
-	rte_pktmbuf_free(m);
+	fc_tcp_mbuf_free(m);
 	if (sc->tcp && !flush_replies(w, sc, now))
 		active_push(w, sc);
 }

@@ -278,10 +278,10 @@ fc_net_input(struct fc_net_ctx *ctx, struct rte_mbuf *m, uint64_t now)
 		ctx->stats.rx_bad_cksum++;
 		goto drop;
 	}
-	/* Say so on the mbuf, as a NIC would: lib/tcp then does not sum the header again. */
+	/* Say so on the mbuf, as a NIC would: lib/tcp then does not sum the header again.
+	 * (Not l2_len/l3_len: nothing reads them, lib/tcp parses the header itself, and they
+	 * are on the header's second line, which a received frame otherwise never touches.) */
 	m->ol_flags = (m->ol_flags & ~RTE_MBUF_F_RX_IP_CKSUM_MASK) | RTE_MBUF_F_RX_IP_CKSUM_GOOD;
-	m->l2_len = sizeof(*eth);
-	m->l3_len = ihl;
 
 	switch (ip->next_proto_id) {
 	case IPPROTO_TCP:

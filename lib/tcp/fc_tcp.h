@@ -78,9 +78,9 @@ struct fc_tcp_ops {
 	/** Active open: SYN-ACK received. Passive open: the handshake completed (the accept
 	 * event); @p user is the listener's user pointer until fc_tcp_conn_set_user(). */
 	void (*on_connected)(struct fc_tcp_conn *c, void *user);
-	/** In-order payload. The callee OWNS @p m and must free it with rte_pktmbuf_free()
-	 * (or keep it). m's data starts at the payload; m->pkt_len is the payload length
-	 * (> 0); m may be a chain. */
+	/** In-order payload. The callee OWNS @p m and must free it with fc_tcp_mbuf_free()
+	 * or rte_pktmbuf_free() (or keep it). m's data starts at the payload; m->pkt_len is
+	 * the payload length (> 0); m may be a chain of m->nb_segs segments. */
 	void (*on_data)(struct fc_tcp_conn *c, void *user, struct rte_mbuf *m);
 	/** The peer sent FIN: no more data will come (the connection may still send). */
 	void (*on_eof)(struct fc_tcp_conn *c, void *user);
@@ -446,6 +446,24 @@ void fc_tcp_conn_set_user(struct fc_tcp_conn *c, const struct fc_tcp_ops *ops, v
  * lines), for an application that knows which connection will be answered next.
  */
 void fc_tcp_conn_prefetch(const struct fc_tcp_conn *c);
+
+/**
+ * Free a packet, as rte_pktmbuf_free() does. For the usual packet, one direct segment
+ * referenced once, it reads only the mbuf header's first cache line: a segment count of 1
+ * means there is no next segment, so the second line (m->next) is not loaded. lib/tcp's
+ * frames touch only the first line on their way (fc_tcp_mbuf_reset()), so a frame the
+ * other core built costs its receiver one header line, not two (docs/benchmarks.md 2.2g).
+ */
+static inline void
+fc_tcp_mbuf_free(struct rte_mbuf *m)
+{
+	if (likely(m->nb_segs == 1 && RTE_MBUF_DIRECT(m) && rte_mbuf_refcnt_read(m) == 1)) {
+		RTE_ASSERT(m->next == NULL);
+		rte_mempool_put(m->pool, m);
+	} else {
+		rte_pktmbuf_free(m);
+	}
+}
 
 /** Snapshot of a connection, for tests and diagnostics. */
 struct fc_tcp_conn_info {

@@ -361,7 +361,7 @@ deliver(struct fc_tcp_ctx *ctx, struct tcb *t, struct rte_mbuf *m)
 {
 	ctx->cnt.rx_bytes += m->pkt_len;
 	if ((t->flags & (TF_NO_DELIVER | TF_APP_GONE)) || t->ops->on_data == NULL) {
-		rte_pktmbuf_free(m);
+		fc_tcp_mbuf_free(m);
 		return;
 	}
 	t->ops->on_data((struct fc_tcp_conn *)t, t->user, m);
@@ -874,7 +874,7 @@ segment_input(struct fc_tcp_ctx *ctx, struct tcb *t, struct seg *s, struct rte_m
 	}
 drop:
 	if (m != NULL)
-		rte_pktmbuf_free(m);
+		fc_tcp_mbuf_free(m);
 }
 
 /* Options that are exactly NOP NOP TS, the layout RFC 7323 Appendix A recommends and
@@ -1134,7 +1134,7 @@ not_us:
 bad:
 	ctx->cnt.bad_headers++;
 drop:
-	rte_pktmbuf_free(m);
+	fc_tcp_mbuf_free(m);
 }
 
 uint16_t

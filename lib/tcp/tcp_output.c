@@ -63,17 +63,17 @@ fc_tcp_tx_bulk(struct fc_tcp_ctx *ctx, struct rte_mbuf **out, uint16_t max)
 	return n;
 }
 
-/* The lines an allocation writes: the mbuf's two (reset) and its first three of data (a
- * frame's 66 bytes of headers with timestamps, and a small request or response). The third
- * is a read prefetch: as a write prefetch it halved the embedded pair's requests/s on this
- * AMD VM (measured twice, docs/benchmarks.md 2.2b), as a read one it is a small gain. */
+/* The lines an allocation writes: the mbuf header's first (mbuf_reset_line0()) and the
+ * first three of data (a frame's 66 bytes of headers with timestamps, and a small request
+ * or response). The third is a read prefetch: as a write prefetch it halved the embedded
+ * pair's requests/s on this AMD VM (measured twice, docs/benchmarks.md 2.2b), as a read one
+ * it is a small gain. */
 static inline void
 mbuf_prefetch_write(const struct fc_tcp_ctx *ctx, const struct rte_mbuf *m)
 {
 	const char *p = (const char *)m;
 
 	rte_prefetch0_write(p);
-	rte_prefetch0_write(p + RTE_CACHE_LINE_SIZE);
 	rte_prefetch0_write(p + ctx->mbuf_data_off);
 	rte_prefetch0_write(p + ctx->mbuf_data_off + RTE_CACHE_LINE_SIZE);
 	rte_prefetch0(p + ctx->mbuf_data_off + 2 * RTE_CACHE_LINE_SIZE);
@@ -85,6 +85,28 @@ mbuf_prefetch_write(const struct fc_tcp_ctx *ctx, const struct rte_mbuf *m)
  * back), and each allocation is a few write misses: taking them in bulk lets the next ones
  * be prefetched while this one is filled. Near an empty pool, one at a time as before.
  */
+/*
+ * What rte_pktmbuf_reset() does to an mbuf taken raw from its pool, less the two stores to
+ * the header's second line: next is NULL and nb_segs 1 in every free mbuf already (the
+ * pool's rule, which rte_pktmbuf_free() keeps), and tx_offload means nothing without a TX
+ * offload flag (finish_frame() writes it whole when it sets one). So the frame's way
+ * through this side and the other touches the first header line only: at 50,000
+ * connections the second was a cold line per frame for each side (docs/benchmarks.md 2.2g).
+ */
+static inline void
+mbuf_reset_line0(struct rte_mbuf *m)
+{
+	m->pkt_len = 0;
+	m->data_len = 0;
+	m->vlan_tci = 0;
+	m->vlan_tci_outer = 0;
+	m->port = RTE_MBUF_PORT_INVALID;
+	m->ol_flags &= RTE_MBUF_F_EXTERNAL;
+	m->packet_type = 0;
+	rte_pktmbuf_reset_headroom(m);
+	RTE_ASSERT(m->next == NULL && m->nb_segs == 1);
+}
+
 struct rte_mbuf *
 tcp_mbuf_alloc(struct fc_tcp_ctx *ctx)
 {
@@ -100,8 +122,7 @@ tcp_mbuf_alloc(struct fc_tcp_ctx *ctx)
 	m = ctx->stash[--ctx->stash_n];
 	if (ctx->stash_n >= TCP_MBUF_PREFETCH)
 		mbuf_prefetch_write(ctx, ctx->stash[ctx->stash_n - TCP_MBUF_PREFETCH]);
-	/* What rte_pktmbuf_alloc() does after taking it raw from the pool. */
-	rte_pktmbuf_reset(m);
+	mbuf_reset_line0(m);
 	return m;
 }
 
@@ -182,11 +203,11 @@ finish_frame(struct fc_tcp_ctx *ctx, struct rte_mbuf *h, uint32_t rip, uint16_t 
 	th->tcp_flags = flags;
 	th->rx_win = rte_cpu_to_be_16(wnd);
 	th->tcp_urp = 0;
-	h->l2_len = RTE_ETHER_HDR_LEN;
-	h->l3_len = sizeof(*ip);
-	h->l4_len = (uint8_t)(sizeof(*th) + optlen);
 	if (ctx->cfg.tx_cksum_offload) {
-		/* The NIC fills both; TCP wants the pseudo-header sum (not complemented). */
+		/* The NIC fills both; TCP wants the pseudo-header sum (not complemented). The
+		 * lengths only then: they are on the header's second line (mbuf_reset_line0()). */
+		h->tx_offload = rte_mbuf_tx_offload(RTE_ETHER_HDR_LEN, sizeof(*ip),
+						    sizeof(*th) + optlen, 0, 0, 0, 0);
 		h->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_TCP_CKSUM;
 		ip->hdr_checksum = 0;
 		th->cksum = rte_cpu_to_be_16(fold(ctx->ph_sum_base + rsum + l4len));

@@ -3,7 +3,8 @@
  * lib/tcp over the in-memory wire: two contexts, a fake clock, seeded faults.
  * Handshake, data both ways (byte-exact 1 MiB, also under loss/reorder/duplication),
  * close from either side, simultaneous close, abort/RST, refused connect, TIME_WAIT and
- * port reuse. Every test checks that the mempool is back to its starting count.
+ * port reuse, frames that touch only their mbuf header's first line, fc_tcp_mbuf_free().
+ * Every test checks that the mempool is back to its starting count.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -691,6 +692,126 @@ test_delayed_ack(void)
 	teardown(avail0);
 }
 
+/*
+ * A frame touches only its mbuf header's first line (mbuf_reset_line0(), fc_tcp_mbuf_free()):
+ * every free mbuf's tx_offload, on the second line, is poisoned; after an exchange, every
+ * mbuf of the pool still holds the poison and a NULL next. With checksum offload, each
+ * frame's tx_offload is exactly its lengths: none of the poison is left in it.
+ */
+#define LINE1_POISON 0x5a5a5a5a5a5a5a5aull
+
+struct line1_seen { bool offload; unsigned frames, bad; };
+
+static bool
+line1_filter(void *arg, int dir, struct rte_mbuf *m)
+{
+	struct line1_seen *x = arg;
+	struct seg_info si;
+
+	(void)dir;
+	x->frames++;
+	if (!seg_parse(m, &si) || m->nb_segs != 1 || m->next != NULL)
+		x->bad++;
+	else if (x->offload ? m->tx_offload != rte_mbuf_tx_offload(RTE_ETHER_HDR_LEN,
+			sizeof(struct rte_ipv4_hdr), m->pkt_len - RTE_ETHER_HDR_LEN -
+			sizeof(struct rte_ipv4_hdr) - si.len, 0, 0, 0, 0) :
+			m->tx_offload != LINE1_POISON)
+		x->bad++;
+	return false;
+}
+
+/* Poison (or check) the tx_offload of every free mbuf; returns how many were not poisoned. */
+static unsigned
+pool_line1(bool poison)
+{
+	unsigned n = rte_mempool_avail_count(mp), bad = 0;
+	struct rte_mbuf **all = calloc(n, sizeof(*all));
+
+	CHECK(all != NULL);
+	CHECK_EQ(rte_mempool_get_bulk(mp, (void **)all, n), 0);
+	for (unsigned i = 0; i < n; i++) {
+		if (poison)
+			all[i]->tx_offload = LINE1_POISON;
+		else if (all[i]->tx_offload != LINE1_POISON || all[i]->next != NULL ||
+			 all[i]->nb_segs != 1)
+			bad++;
+	}
+	rte_mempool_put_bulk(mp, (void **)all, n);
+	free(all);
+	return bad;
+}
+
+static void
+test_frames_touch_header_line0(bool offload)
+{
+	unsigned avail0 = rte_mempool_avail_count(mp);
+	struct app ca = {0}, sa = {0};
+	struct both bb = { &ca, &sa };
+	struct fc_tcp_config a = wire_default_cfg(mp, IP_A), b = wire_default_cfg(mp, IP_B);
+	struct line1_seen seen = { .offload = offload };
+	static const char req[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+	static const char rsp[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+	struct fc_tcp_conn *c;
+
+	a.tx_cksum_offload = b.tx_cksum_offload = offload;
+	setup(21, &a, &b);
+	w.mark_cksum_good = offload;
+	w.filter = line1_filter;
+	w.filter_arg = &seen;
+	pool_line1(true);
+	CHECK_EQ(fc_tcp_listen(w.ctx[1], PORT, &app_ops, &sa), 0);
+	c = fc_tcp_connect(w.ctx[0], IP_B, PORT, &app_ops, &ca, w.now);
+	CHECK(c != NULL && wire_run_until(&w, both_connected, &bb, 1000 * MS));
+	for (int i = 0; i < 20; i++) {
+		CHECK_EQ(fc_tcp_send_ref(c, req, sizeof(req) - 1), (int)sizeof(req) - 1);
+		wire_advance(&w, 1 * MS);
+		CHECK_EQ(fc_tcp_send_ref(sa.conn, rsp, sizeof(rsp) - 1), (int)sizeof(rsp) - 1);
+		wire_advance(&w, 1 * MS);
+	}
+	CHECK_EQ(sa.rx_len, 20 * (sizeof(req) - 1));
+	CHECK_EQ(ca.rx_len, 20 * (sizeof(rsp) - 1));
+	sa.close_on_eof = 1;
+	CHECK_EQ(fc_tcp_close(c), 0);
+	CHECK(wire_run_until(&w, ctxs_empty, NULL, w.now + 1000 * MS));
+	CHECK(seen.frames >= 40);
+	CHECK_EQ(seen.bad, 0);
+	w.filter = NULL;
+	/* Without offload, no frame wrote the second line on either side. */
+	if (!offload)
+		CHECK_EQ(pool_line1(false), 0);
+	app_reset(&ca);
+	app_reset(&sa);
+	teardown(avail0);
+}
+
+/* fc_tcp_mbuf_free() frees what rte_pktmbuf_free() would: one segment, a chain, a shared
+ * mbuf (only its last reference), an indirect one (and then its direct one). */
+static void
+test_mbuf_free(void)
+{
+	unsigned avail0 = rte_mempool_avail_count(mp);
+	struct rte_mbuf *a = rte_pktmbuf_alloc(mp), *b = rte_pktmbuf_alloc(mp);
+	struct rte_mbuf *c = rte_pktmbuf_alloc(mp), *d = rte_pktmbuf_alloc(mp);
+	struct rte_mbuf *e = rte_pktmbuf_alloc(mp), *ind = rte_pktmbuf_alloc(mp);
+
+	CHECK(a && b && c && d && e && ind);
+	fc_tcp_mbuf_free(a);
+	CHECK_EQ(rte_mempool_avail_count(mp), avail0 - 5);
+	CHECK_EQ(rte_pktmbuf_chain(b, c), 0);
+	CHECK_EQ(rte_pktmbuf_chain(b, d), 0);
+	CHECK_EQ(b->nb_segs, 3);
+	fc_tcp_mbuf_free(b);
+	CHECK_EQ(rte_mempool_avail_count(mp), avail0 - 2);
+	rte_mbuf_refcnt_update(e, 1);
+	fc_tcp_mbuf_free(e);
+	CHECK_EQ(rte_mempool_avail_count(mp), avail0 - 2);
+	rte_pktmbuf_attach(ind, e);
+	fc_tcp_mbuf_free(e);                    /* still referenced by ind */
+	CHECK_EQ(rte_mempool_avail_count(mp), avail0 - 2);
+	fc_tcp_mbuf_free(ind);
+	CHECK_EQ(rte_mempool_avail_count(mp), avail0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -715,6 +836,9 @@ main(int argc, char **argv)
 	test_abort_all();
 	test_time_wait_reuse();
 	test_delayed_ack();
+	test_frames_touch_header_line0(false);
+	test_frames_touch_header_line0(true);
+	test_mbuf_free();
 	test_bulk("bulk clean", 11, 0, 0, 0, 1 << 20, false);
 	test_bulk("bulk offload", 12, 0, 0, 0, 1 << 20, true);
 	test_bulk("bulk loss 5%", 13, 0.05, 0, 0, 1 << 20, false);
