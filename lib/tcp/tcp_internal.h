@@ -81,8 +81,9 @@ struct tcp_mb_meta {
 };
 
 /*
- * Transmission control block, RFC 9293 §3.3.1. Kept to three cache lines; indices instead of
- * pointers where a 32-bit index is enough.
+ * Transmission control block, RFC 9293 §3.3.1. Four cache lines, of which a request-response
+ * exchange touches the first three (static assert below); indices instead of pointers where
+ * a 32-bit index is enough.
  */
 struct tcb {
 	/* Send sequence space (RFC 9293 §3.3.1). snd_max is the highest seq ever sent
