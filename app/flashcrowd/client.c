@@ -114,11 +114,13 @@ fail_in_flight(struct fc_client_worker *w, struct fc_client_conn *cc, enum fc_st
 	const struct fc_client_source *src = w->rp->source;
 
 	if (cc->q_len) {
-		if (src != NULL && src->on_result != NULL)
-			for (uint8_t i = 0; i < cc->q_len; i++)
-				src->on_result(w, cc, cc->req[(cc->q_head + i) % FC_PIPE_MAX].tag, 0);
-		for (uint8_t i = 0; i < cc->q_len; i++)
-			fc_wait_ages_end(&w->ages, cc->req[(cc->q_head + i) % FC_PIPE_MAX].sent_at);
+		for (uint8_t i = 0; i < cc->q_len; i++) {
+			const struct fc_client_req *r = &cc->req[(cc->q_head + i) % FC_PIPE_MAX];
+
+			if (src != NULL && src->on_result != NULL)
+				src->on_result(w, cc, r->tag, 0);
+			fc_wait_ages_end(&w->ages, r->sent_at);
+		}
 		fc_stats_add(&w->stats.err[kind], cc->q_len);
 		cc->q_len = 0;
 		cc->q_head = 0;
@@ -547,6 +549,13 @@ manage_conns(struct fc_client_worker *w, uint64_t now)
 	}
 }
 
+/* What the timeout scan and its gate are paced by. */
+static inline uint64_t
+shorter_timeout_ns(const struct fc_run_params *rp)
+{
+	return RTE_MIN(rp->connect_timeout_ns, rp->request_timeout_ns);
+}
+
 /*
  * Request and connect timeouts become counted errors. Paced by time, not by loop pass:
  * 64 slots on every pass read over a hundred cache lines per pass at 50,000 connections,
@@ -558,8 +567,7 @@ scan_timeouts(struct fc_client_worker *w, uint64_t now)
 {
 	uint64_t due;
 
-	if (!fc_wait_ages_maybe_late(&w->ages, now,
-				     RTE_MIN(w->rp->connect_timeout_ns, w->rp->request_timeout_ns))) {
+	if (!fc_wait_ages_maybe_late(&w->ages, now, shorter_timeout_ns(w->rp))) {
 		w->scan_last = now;
 		return;
 	}
@@ -697,10 +705,10 @@ fc_client_worker_init(struct fc_client_worker *w, const struct fc_run_params *rp
 	if (w->tcp == NULL)
 		return -errno;
 	w->nb_slots = rp->max_conns_per_worker ? rp->max_conns_per_worker : 1;
-	w->scan_period_ns = RTE_MIN(rp->connect_timeout_ns, rp->request_timeout_ns) / 16;
+	w->scan_period_ns = shorter_timeout_ns(rp) / 16;
 	w->scan_period_ns = RTE_MAX(w->scan_period_ns, TIMEOUT_SCAN_PERIOD_MIN_NS);
 	w->scan_period_ns = RTE_MIN(w->scan_period_ns, TIMEOUT_SCAN_PERIOD_MAX_NS);
-	fc_wait_ages_init(&w->ages, RTE_MIN(rp->connect_timeout_ns, rp->request_timeout_ns));
+	fc_wait_ages_init(&w->ages, shorter_timeout_ns(rp));
 	/* 128-byte aligned: this CPU's L2 fetches lines in 128-byte pairs, so a slot's two hot
 	 * lines are one fetch, not two (with 64, where the allocator put the array decided). */
 	w->conns = rte_zmalloc_socket("fc_conns", sizeof(*w->conns) * w->nb_slots, 128, socket);

@@ -450,9 +450,10 @@ void fc_tcp_conn_prefetch(const struct fc_tcp_conn *c);
 /**
  * Free a packet, as rte_pktmbuf_free() does. For the usual packet, one direct segment
  * referenced once, it reads only the mbuf header's first cache line: a segment count of 1
- * means there is no next segment, so the second line (m->next) is not loaded. lib/tcp's
- * frames touch only the first line on their way (fc_tcp_mbuf_reset()), so a frame the
- * other core built costs its receiver one header line, not two (docs/benchmarks.md 2.2g).
+ * means there is no next segment, so the second line (m->next) is not loaded. The frames
+ * lib/tcp builds touch only the first line too (tcp_output.c, mbuf_reset_line0()), so a
+ * frame the other core built costs its receiver one header line, not two
+ * (docs/benchmarks.md 2.2g).
  */
 static inline void
 fc_tcp_mbuf_free(struct rte_mbuf *m)
