@@ -143,23 +143,23 @@ fc_answer_order_next_tcb(struct fc_answer_order *o)
 }
 
 /*
- * Prefetch what the window gained since the last call: the first two lines of each slot of
- * @p slots (an array of @p slot_size bytes per slot, the hot ones), then the TCBs of the
- * connections the slots point to at @p tcp_off (a struct fc_tcp_conn *, NULL when closed).
+ * Prefetch what the window gained since the last call: the first @p lines lines of each
+ * slot of @p slots (an array of @p slot_size bytes per slot, the hot ones), then the TCBs
+ * of the connections the slots point to at @p tcp_off (a struct fc_tcp_conn *, NULL when
+ * closed).
  */
 static inline void
 fc_answer_order_prefetch(struct fc_answer_order *o, const void *slots, size_t slot_size,
-			 size_t tcp_off)
+			 unsigned lines, size_t tcp_off)
 {
 	const char *base = slots;
 	uint32_t s;
 
 	if (o->log == NULL)
 		return;
-	while ((s = fc_answer_order_next_slot(o)) != UINT32_MAX) {
-		rte_prefetch0(base + (size_t)s * slot_size);
-		rte_prefetch0(base + (size_t)s * slot_size + RTE_CACHE_LINE_SIZE);
-	}
+	while ((s = fc_answer_order_next_slot(o)) != UINT32_MAX)
+		for (unsigned l = 0; l < lines; l++)
+			rte_prefetch0(base + (size_t)s * slot_size + l * RTE_CACHE_LINE_SIZE);
 	while ((s = fc_answer_order_next_tcb(o)) != UINT32_MAX) {
 		struct fc_tcp_conn *c;
 

@@ -628,7 +628,7 @@ fc_client_worker_poll(struct fc_client_worker *w, uint64_t now)
 	fc_hist_pair_poll(&w->lat);
 	fc_hist_pair_poll(&w->lat_unc);
 	/* The slots and TCBs of the responses to come. */
-	fc_answer_order_prefetch(&w->order, w->conns, sizeof(*w->conns),
+	fc_answer_order_prefetch(&w->order, w->conns, sizeof(*w->conns), 2,
 				 offsetof(struct fc_client_conn, tcp));
 	moved = fc_io_rx_input(&w->io, &w->net, w->tcp, now);
 	fc_tcp_process(w->tcp, now);

@@ -448,20 +448,29 @@ struct fc_http_server_stats {
 	uint64_t resp_bytes;    /**< response bytes handed out */
 };
 
-/** Per-connection request stream state. */
+/**
+ * Per-connection request stream state. A request whose head arrives whole, with no body
+ * or a Content-Length one, and no random delay touches only the members before @p rng
+ * (FC_HTTP_SERVER_CONN_HOT bytes), so a server can keep them on one cache line with its own
+ * per-connection state and the rest further on.
+ */
 struct fc_http_server_conn {
 	uint64_t remaining;             /**< request body bytes left */
-	uint64_t rng;                   /**< xorshift state for random delays */
-	struct fc_http_chunked chunk;   /**< chunked request body scanner */
-	struct fc_http_hdr_pool *pool;  /**< spill buffers for split request heads */
 	struct fc_http_server_stats *stats; /**< this lcore's counters */
-	char *spill;                    /**< borrowed buffer holding a split head, or NULL */
-	uint16_t spill_len;             /**< bytes in @p spill */
+	uint16_t spill_len;             /**< bytes in @p spill (0: no spill buffer held) */
 	uint8_t phase;                  /**< private: head, body by length, chunked body, closed */
 	bool pending_close;             /**< the request being read asked for close */
 	bool pending_head;              /**< the request being read is HEAD */
 	int16_t pending_route;          /**< route of the request being read (-1: 404) */
+	/* What a plain request does not touch. */
+	uint64_t rng;                   /**< xorshift state for random delays */
+	struct fc_http_chunked chunk;   /**< chunked request body scanner */
+	struct fc_http_hdr_pool *pool;  /**< spill buffers for split request heads */
+	char *spill;                    /**< borrowed buffer holding a split head, or NULL */
 };
+
+/** Bytes of struct fc_http_server_conn that a plain request touches (see above). */
+#define FC_HTTP_SERVER_CONN_HOT offsetof(struct fc_http_server_conn, rng)
 
 /** What to send for one complete request. */
 struct fc_http_server_reply {

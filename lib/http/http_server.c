@@ -356,7 +356,7 @@ fc_http_server_conn_init(struct fc_http_server_conn *c, struct fc_http_hdr_pool 
 static void
 conn_drop_spill(struct fc_http_server_conn *c)
 {
-	if (c->spill) {
+	if (c->spill_len) {
 		fc_http_pool_put(c->pool, c->spill);
 		c->spill = NULL;
 	}
@@ -490,7 +490,10 @@ fc_http_server_feed(const struct fc_http_server *srv, struct fc_http_server_conn
 			struct fc_http_request req;
 			int rc;
 
-			if (c->spill == NULL) {
+			/* spill_len, not spill: the pointer is on the cold side of the struct. A
+			 * spill buffer always holds something (a head is spilled only when bytes
+			 * of it are left over). */
+			if (c->spill_len == 0) {
 				rc = fc_http_parse_request(buf + off, avail, &req);
 				if (rc == -1)
 					goto bad;

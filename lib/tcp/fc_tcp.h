@@ -134,6 +134,9 @@ struct fc_tcp_config {
 					  * for retransmitted data (RFC 7323 §4) */
 	int8_t sack;                     /**< RFC 2018 SACK: 0 = default (on), > 0 on, < 0 off.
 					  * When agreed, ACKs report out-of-order data in SACK blocks */
+	uint8_t user_lines;              /**< cache lines of the application's connection state
+					  * (the user pointer) prefetched ahead of each received
+					  * segment; default 2, at most 4 */
 	uint32_t ooo_max_segs;           /**< out-of-order segments held per connection; default
 					  * enough for a full receive window of MSS-sized segments
 					  * (rcv_wnd / mss + 1), at least 64, at most 255 */

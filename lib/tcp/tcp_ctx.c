@@ -73,6 +73,10 @@ config_fill(struct fc_tcp_config *c)
 		c->fin_wait2_ns = 30 * 1000 * 1000 * 1000ull;
 	if (c->delack_ns == 0)
 		c->delack_ns = 40 * 1000 * 1000ull;
+	if (c->user_lines == 0)
+		c->user_lines = 2;
+	if (c->user_lines > 4)
+		return -EINVAL;
 	if (c->ooo_max_segs == 0)
 		c->ooo_max_segs = RTE_MAX(64u, c->rcv_wnd / c->mss + 1);
 	if (c->ooo_max_segs > 255)

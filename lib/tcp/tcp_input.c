@@ -983,10 +983,10 @@ hint_lookup(struct fc_tcp_ctx *ctx, struct rx_hint *h)
 
 /* What the segment will touch behind its TCB (read once the TCB has arrived): the head of
  * the send queue, which an ACK frees (sent one round trip ago, so long evicted: 80% of
- * segment_input's samples at 50,000 connections were this load), and the first two lines
- * of the application's connection state. */
+ * segment_input's samples at 50,000 connections were this load), and the first lines of
+ * the application's connection state (cfg.user_lines). */
 static inline void
-tcb_prefetch_deps(const struct tcb *t)
+tcb_prefetch_deps(const struct fc_tcp_ctx *ctx, const struct tcb *t)
 {
 	if (t == NULL)
 		return;
@@ -995,10 +995,9 @@ tcb_prefetch_deps(const struct tcb *t)
 		rte_prefetch0(t->sq_head);
 		rte_prefetch0((const char *)t->sq_head + RTE_CACHE_LINE_SIZE);
 	}
-	if (t->user != NULL) {
-		rte_prefetch0(t->user);
-		rte_prefetch0((const char *)t->user + RTE_CACHE_LINE_SIZE);
-	}
+	if (t->user != NULL)
+		for (unsigned l = 0; l < ctx->cfg.user_lines; l++)
+			rte_prefetch0((const char *)t->user + l * RTE_CACHE_LINE_SIZE);
 }
 
 /* The TCP checksum in software (no NIC verdict), out of line: with RX offload it is never
@@ -1175,12 +1174,12 @@ fc_tcp_rx_bulk(struct fc_tcp_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint6
 	for (i = 0; i < nh && i < tcb_ahead; i++)
 		hint_lookup(ctx, &h[i]);
 	for (i = 0; i < nh && i < deps_ahead; i++)
-		tcb_prefetch_deps(h[i].t);
+		tcb_prefetch_deps(ctx, h[i].t);
 	for (i = 0; i < n; i++) {
 		if (i + tcb_ahead < nh)
 			hint_lookup(ctx, &h[i + tcb_ahead]);
 		if (i + deps_ahead < nh)
-			tcb_prefetch_deps(h[i + deps_ahead].t);
+			tcb_prefetch_deps(ctx, h[i + deps_ahead].t);
 		input_one(ctx, pkts[i], i < nh ? h[i].t : NULL);
 	}
 	/* The output pass of the burst waits for fc_tcp_tx_bulk(): what the application sends

@@ -152,7 +152,7 @@ test_prefetch(void)
 	CHECK_EQ(fc_answer_order_init(&o, 8192, 1, SOCKET_ID_ANY), 0);
 	for (uint32_t i = 0; i < 300; i++)
 		fc_answer_order_written(&o, i);
-	fc_answer_order_prefetch(&o, slots, sizeof(slots[0]), 0);
+	fc_answer_order_prefetch(&o, slots, sizeof(slots[0]), 2, 0);
 	CHECK_EQ(o.next_slot, FC_ORDER_SLOT_AHEAD);
 	CHECK_EQ(o.next_tcb, FC_ORDER_TCB_AHEAD);
 	CHECK_EQ(fc_answer_order_next_slot(&o), UINT32_MAX);
@@ -160,7 +160,7 @@ test_prefetch(void)
 	fc_answer_order_free(&o);
 	/* Off: nothing to do, nothing read. */
 	CHECK_EQ(fc_answer_order_init(&o, 16, 1, SOCKET_ID_ANY), 0);
-	fc_answer_order_prefetch(&o, NULL, sizeof(slots[0]), 0);
+	fc_answer_order_prefetch(&o, NULL, sizeof(slots[0]), 2, 0);
 	CHECK_EQ(o.next_slot, 0);
 }
 
