@@ -92,7 +92,7 @@ flush_replies(struct fc_server_worker *w, struct srv_conn *sc, uint64_t now)
 		reply_sent(w, sc, r->req_done_ns, now);
 		sc->q_head = (uint8_t)((sc->q_head + 1) % REPLY_QUEUE);
 		if (--sc->q_len == 0)
-			sc->q_head = 0; /* back to q[0], the line prefetched with the connection */
+			sc->q_head = 0; /* back to q[0]: a short queue touches the fewest lines */
 		if (r->close) {
 			fc_tcp_close(sc->tcp);
 			return true;
