@@ -784,6 +784,21 @@ test_frames_touch_header_line0(bool offload)
 	teardown(avail0);
 }
 
+/* cfg.user_lines: 1 to 4 lines of the application's state prefetched per segment. */
+static void
+test_user_lines_bound(void)
+{
+	struct fc_tcp_config c = wire_default_cfg(mp, IP_A);
+	struct fc_tcp_ctx *ctx;
+
+	c.user_lines = 5;
+	CHECK(fc_tcp_ctx_create(&c, SOCKET_ID_ANY) == NULL);
+	c.user_lines = 1;
+	ctx = fc_tcp_ctx_create(&c, SOCKET_ID_ANY);
+	CHECK(ctx != NULL);
+	fc_tcp_ctx_free(ctx);
+}
+
 /* fc_tcp_mbuf_free() frees what rte_pktmbuf_free() would: one segment, a chain, a shared
  * mbuf (only its last reference), an indirect one (and then its direct one). */
 static void
@@ -839,6 +854,7 @@ main(int argc, char **argv)
 	test_frames_touch_header_line0(false);
 	test_frames_touch_header_line0(true);
 	test_mbuf_free();
+	test_user_lines_bound();
 	test_bulk("bulk clean", 11, 0, 0, 0, 1 << 20, false);
 	test_bulk("bulk offload", 12, 0, 0, 0, 1 << 20, true);
 	test_bulk("bulk loss 5%", 13, 0.05, 0, 0, 1 << 20, false);
