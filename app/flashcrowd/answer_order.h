@@ -149,6 +149,17 @@ fc_answer_order_next_tcb(struct fc_answer_order *o)
  * closed).
  */
 static inline void
+fc_answer_order_prefetch_slots(struct fc_answer_order *o, const char *base, size_t slot_size,
+			       unsigned lines)
+{
+	uint32_t s;
+
+	while ((s = fc_answer_order_next_slot(o)) != UINT32_MAX)
+		for (unsigned l = 0; l < lines; l++)
+			rte_prefetch0(base + (size_t)s * slot_size + l * RTE_CACHE_LINE_SIZE);
+}
+
+static inline void
 fc_answer_order_prefetch(struct fc_answer_order *o, const void *slots, size_t slot_size,
 			 unsigned lines, size_t tcp_off)
 {
@@ -157,15 +168,34 @@ fc_answer_order_prefetch(struct fc_answer_order *o, const void *slots, size_t sl
 
 	if (o->log == NULL)
 		return;
-	while ((s = fc_answer_order_next_slot(o)) != UINT32_MAX)
-		for (unsigned l = 0; l < lines; l++)
-			rte_prefetch0(base + (size_t)s * slot_size + l * RTE_CACHE_LINE_SIZE);
+	fc_answer_order_prefetch_slots(o, base, slot_size, lines);
 	while ((s = fc_answer_order_next_tcb(o)) != UINT32_MAX) {
 		struct fc_tcp_conn *c;
 
 		memcpy(&c, base + (size_t)s * slot_size + tcp_off, sizeof(c));
 		if (c != NULL)
 			fc_tcp_conn_prefetch(c);
+	}
+}
+
+/*
+ * The same, for slots that hold their connection as a uint32_t fc_tcp_conn_id() at
+ * @p id_off (0 when closed), of context @p ctx.
+ */
+static inline void
+fc_answer_order_prefetch_ids(struct fc_answer_order *o, const void *slots, size_t slot_size,
+			     unsigned lines, size_t id_off, struct fc_tcp_ctx *ctx)
+{
+	const char *base = slots;
+	uint32_t s, id;
+
+	if (o->log == NULL)
+		return;
+	fc_answer_order_prefetch_slots(o, base, slot_size, lines);
+	while ((s = fc_answer_order_next_tcb(o)) != UINT32_MAX) {
+		memcpy(&id, base + (size_t)s * slot_size + id_off, sizeof(id));
+		if (id != 0)
+			fc_tcp_conn_prefetch(fc_tcp_conn_of(ctx, id));
 	}
 }
 

@@ -23,9 +23,9 @@
 #include "clock.h"
 #include "engine.h"
 
-/* The lines lib/tcp prefetches for a connection hold what each request and response uses. */
-_Static_assert(offsetof(struct fc_client_conn, req) + sizeof(struct fc_client_req) <=
-	       2 * RTE_CACHE_LINE_SIZE, "fc_client_conn: hot fields beyond two cache lines");
+/* The line lib/tcp prefetches for a connection holds what a plain exchange uses. */
+_Static_assert(offsetof(struct fc_client_conn, req0) + sizeof(struct fc_client_req) <=
+	       RTE_CACHE_LINE_SIZE, "fc_client_conn: the FIFO's first entry beyond line 0");
 
 enum conn_state {
 	CONN_FREE = 0,          /**< no TCP connection */
@@ -62,13 +62,21 @@ slot_of(const struct fc_client_worker *w, const struct fc_client_conn *cc)
 	return (uint32_t)(cc - w->conns);
 }
 
+/* The slot's TCP connection (NULL when free): held as an id, half a pointer, to keep the
+ * slot's hot part in one line. */
+static inline struct fc_tcp_conn *
+conn_tcp(const struct fc_client_worker *w, const struct fc_client_conn *cc)
+{
+	return cc->tcp_id ? fc_tcp_conn_of(w->tcp, cc->tcp_id) : NULL;
+}
+
 static bool
 can_take_request(const struct fc_client_worker *w, const struct fc_client_conn *cc, uint64_t now)
 {
 	/* Close mode sets `closing` once its one request is written. */
 	if (cc->state == CONN_FREE || cc->closing || cc->q_len >= w->rp->pipeline)
 		return false;
-	return now >= cc->not_before;
+	return now >= conn_held_until(cc);
 }
 
 /*
@@ -115,7 +123,7 @@ fail_in_flight(struct fc_client_worker *w, struct fc_client_conn *cc, enum fc_st
 
 	if (cc->q_len) {
 		for (uint8_t i = 0; i < cc->q_len; i++) {
-			const struct fc_client_req *r = &cc->req[(cc->q_head + i) % FC_PIPE_MAX];
+			const struct fc_client_req *r = conn_req(cc, (cc->q_head + i) % FC_PIPE_MAX);
 
 			if (src != NULL && src->on_result != NULL)
 				src->on_result(w, cc, r->tag, 0);
@@ -131,11 +139,9 @@ static void
 on_connected(struct fc_tcp_conn *c, void *user)
 {
 	struct fc_client_conn *cc = user;
-	struct fc_client_worker *w = cc->w;
-
+	struct fc_client_worker *w = fc_tcp_conn_app(c);
 	uint64_t now = fc_now_ns();
 
-	(void)c;
 	fc_wait_ages_end(&w->ages, cc->opened_at);
 	cc->state = CONN_READY;
 	FC_STATS_INC(&w->stats, connects);
@@ -145,7 +151,7 @@ on_connected(struct fc_tcp_conn *c, void *user)
 	 * then: not_before later than the pass's time holds the request for a pass (set every
 	 * time, that slowed --close, docs/benchmarks.md 2.2e). */
 	if (cc->in_ready)
-		cc->not_before = now;
+		conn_hold_until(cc, now);
 	ready_push(w, cc, now);
 }
 
@@ -153,18 +159,19 @@ static void
 record_response(struct fc_client_worker *w, struct fc_client_conn *cc,
 		const struct fc_http_client_result *r, uint64_t now)
 {
-	uint64_t intended = cc->req[cc->q_head].intended, sent = cc->req[cc->q_head].sent_at;
-	uint32_t order_seq = cc->req[cc->q_head].order_seq;
+	const struct fc_client_req *q = conn_req(cc, cc->q_head);
+	uint64_t intended = q->intended, sent = q->sent_at;
+	uint32_t order_seq = q->order_seq;
 	struct fc_hist *h = fc_hist_pair_poll(&w->lat);
 	const struct fc_client_source *src = w->rp->source;
 
 	if (src != NULL && src->on_result != NULL)
-		src->on_result(w, cc, cc->req[cc->q_head].tag, r->status);
+		src->on_result(w, cc, q->tag, r->status);
 
 	fc_wait_ages_end(&w->ages, sent);
 	cc->q_head = (uint8_t)((cc->q_head + 1) % FC_PIPE_MAX);
 	if (--cc->q_len == 0)
-		cc->q_head = 0; /* back to req[0], the line prefetched with the connection */
+		cc->q_head = 0; /* back to req0, in the line prefetched with the connection */
 	/* Corrected latency counts from when the request should have left (wrk2). */
 	fc_hist_record(h, now - intended);
 	if (w->rp->open_loop)
@@ -174,14 +181,14 @@ record_response(struct fc_client_worker *w, struct fc_client_conn *cc,
 	fc_stats_status(&w->stats, r->status);
 	fc_stats_add(&w->stats.bytes_rx, r->header_bytes + r->body_bytes);
 	if (!w->rp->open_loop && w->rp->think_ns)
-		cc->not_before = now + w->rp->think_ns;
+		conn_hold_until(cc, now + w->rp->think_ns);
 }
 
 static void
 on_data(struct fc_tcp_conn *c, void *user, struct rte_mbuf *m)
 {
 	struct fc_client_conn *cc = user;
-	struct fc_client_worker *w = cc->w;
+	struct fc_client_worker *w = fc_tcp_conn_app(c);
 	uint64_t now = fc_now_ns();
 	bool reuse = true;
 
@@ -233,7 +240,7 @@ static void
 on_eof(struct fc_tcp_conn *c, void *user)
 {
 	struct fc_client_conn *cc = user;
-	struct fc_client_worker *w = cc->w;
+	struct fc_client_worker *w = fc_tcp_conn_app(c);
 	struct fc_http_client_result r = {0};
 
 	if (fc_http_client_eof(&cc->parser, &r) == 0 && r.complete && cc->q_len)
@@ -275,25 +282,24 @@ static void
 on_closed(struct fc_tcp_conn *c, void *user, enum fc_tcp_close_reason reason)
 {
 	struct fc_client_conn *cc = user;
-	struct fc_client_worker *w = cc->w;
+	struct fc_client_worker *w = fc_tcp_conn_app(c);
 
-	(void)c;
 	if (cc->state == CONN_CONNECTING) {
 		fc_wait_ages_end(&w->ages, cc->opened_at);
 		/* Never came up: its queued requests fail as connect errors. */
 		fail_in_flight(w, cc, reason == FC_TCP_CLOSE_ABORTED && w->ctl.phase >= FC_PHASE_CLOSE ?
 			       FC_STATS_ERR_TIMEOUT : FC_STATS_ERR_CONNECT);
-		cc->not_before = fc_now_ns() + RECONNECT_BACKOFF_NS;
+		conn_hold_until(cc, fc_now_ns() + RECONNECT_BACKOFF_NS);
 	} else {
 		fc_stats_sub(&w->stats.conn_open, 1);
 		/* Aborted by us (timeout, stop) or reset/closed by the peer mid-request. */
 		fail_in_flight(w, cc, reason == FC_TCP_CLOSE_ABORTED || reason == FC_TCP_CLOSE_TIMEOUT ?
 			       FC_STATS_ERR_TIMEOUT : FC_STATS_ERR_RESET);
 		if (reason == FC_TCP_CLOSE_RESET)
-			cc->not_before = fc_now_ns() + RECONNECT_BACKOFF_NS;
+			conn_hold_until(cc, fc_now_ns() + RECONNECT_BACKOFF_NS);
 	}
 	fc_http_client_release(&cc->parser);
-	cc->tcp = NULL;
+	cc->tcp_id = 0;
 	cc->state = CONN_FREE;
 	cc->closing = false;
 	w->nb_used--;
@@ -315,26 +321,28 @@ static int
 write_request(struct fc_client_worker *w, struct fc_client_conn *cc, const void *buf, uint32_t len,
 	      bool is_head, uint32_t tag, uint64_t intended, uint64_t now)
 {
-	if (fc_tcp_send_space(cc->tcp) < len)
+	struct fc_tcp_conn *c = conn_tcp(w, cc);
+
+	if (fc_tcp_send_space(c) < len)
 		return 0;
 	if (fc_http_client_expect(&cc->parser, is_head) != 0)
 		return 0;
-	if (fc_tcp_send_ref(cc->tcp, buf, len) != (int)len) {
+	if (fc_tcp_send_ref(c, buf, len) != (int)len) {
 		/* Space was checked; only an empty mempool gets here. */
 		fc_stats_add(&w->stats.req_sent, 1);
 		fc_stats_add(&w->stats.err[FC_STATS_ERR_OTHER], 1);
 		if (w->rp->source != NULL && w->rp->source->on_result != NULL)
 			w->rp->source->on_result(w, cc, tag, 0);
 		cc->closing = true;
-		fc_tcp_abort(cc->tcp);
+		fc_tcp_abort(c);
 		return -1;
 	}
-	uint8_t slot = (uint8_t)((cc->q_head + cc->q_len) % FC_PIPE_MAX);
+	struct fc_client_req *q = conn_req(cc, (cc->q_head + cc->q_len) % FC_PIPE_MAX);
 
-	cc->req[slot].intended = intended;
-	cc->req[slot].sent_at = now;
-	cc->req[slot].tag = tag;
-	cc->req[slot].order_seq = fc_answer_order_written(&w->order, slot_of(w, cc));
+	q->intended = intended;
+	q->sent_at = now;
+	q->tag = tag;
+	q->order_seq = fc_answer_order_written(&w->order, slot_of(w, cc));
 	cc->q_len++;
 	fc_wait_ages_start(&w->ages, now);
 	FC_STATS_INC(&w->stats, req_sent);
@@ -370,14 +378,13 @@ fc_client_send(struct fc_client_worker *w, struct fc_client_conn *cc, const void
 void
 fc_client_close(struct fc_client_worker *w, struct fc_client_conn *cc)
 {
-	(void)w;
 	if (cc->state == CONN_FREE || cc->closing)
 		return;
 	cc->closing = true;
 	if (cc->state == CONN_CONNECTING)
-		fc_tcp_abort(cc->tcp);
+		fc_tcp_abort(conn_tcp(w, cc));
 	else
-		fc_tcp_close(cc->tcp);
+		fc_tcp_close(conn_tcp(w, cc));
 }
 
 int
@@ -387,18 +394,20 @@ fc_client_open(struct fc_client_worker *w, struct fc_client_conn *cc, uint16_t p
 	fc_http_client_init(&cc->parser, w->hdr_pool);
 	cc->q_head = cc->q_len = 0;
 	cc->closing = false;
-	cc->not_before = 0;
+	cc->held = false;
 	/* in_ready stays as it is: a stale entry may still be in the ready FIFO, and the
 	 * flag keeps each slot there at most once (the FIFO holds nb_slots entries). */
 	cc->opened_at = now;
 	cc->state = CONN_CONNECTING;
 	fc_wait_ages_start(&w->ages, now);
 	FC_STATS_INC(&w->stats, connect_attempts);
-	cc->tcp = fc_tcp_connect(w->tcp, w->rp->target_ip, port, &client_ops, cc, now);
-	if (cc->tcp == NULL) {
+	struct fc_tcp_conn *c = fc_tcp_connect(w->tcp, w->rp->target_ip, port, &client_ops, cc, now);
+
+	cc->tcp_id = c != NULL ? fc_tcp_conn_id(c) : 0;
+	if (c == NULL) {
 		fc_wait_ages_end(&w->ages, now);
 		cc->state = CONN_FREE;
-		cc->not_before = now + RECONNECT_BACKOFF_NS;
+		conn_hold_until(cc, now + RECONNECT_BACKOFF_NS);
 		free_push(w, cc);
 		return -EAGAIN;
 	}
@@ -419,7 +428,7 @@ open_conn(struct fc_client_worker *w, uint64_t now)
 
 		if (cc->state != CONN_FREE)
 			continue; /* taken by a request source meanwhile */
-		if (now < cc->not_before) {
+		if (now < conn_held_until(cc)) {
 			free_push(w, cc);
 			continue;
 		}
@@ -453,12 +462,12 @@ issue_closed_loop(struct fc_client_worker *w, uint64_t now)
 		struct fc_client_conn *cc = ready_pop(w, &at);
 
 		cc->in_ready = false;
-		if (at < cc->not_before)
-			at = cc->not_before;
+		if (at < conn_held_until(cc))
+			at = conn_held_until(cc);
 		while (may_issue(w) && can_take_request(w, cc, now) && send_request(w, cc, at, now))
 			w->issued++;
 		if (cc->state != CONN_FREE && !cc->closing && cc->q_len < w->rp->pipeline &&
-		    now < cc->not_before)
+		    now < conn_held_until(cc))
 			ready_push(w, cc, at); /* thinking: look again next pass */
 	}
 }
@@ -542,7 +551,7 @@ manage_conns(struct fc_client_worker *w, uint64_t now)
 
 			if (cc->state == CONN_READY && !cc->closing && cc->q_len == 0) {
 				cc->closing = true;
-				fc_tcp_close(cc->tcp);
+				fc_tcp_close(conn_tcp(w, cc));
 				surplus--;
 			}
 		}
@@ -586,15 +595,16 @@ scan_timeouts(struct fc_client_worker *w, uint64_t now)
 		w->scan_pos = (w->scan_pos + 1) % w->nb_slots;
 		if (cc->state == CONN_CONNECTING && now - cc->opened_at > w->rp->connect_timeout_ns) {
 			fail_in_flight(w, cc, FC_STATS_ERR_CONNECT);
-			fc_tcp_abort(cc->tcp);
+			fc_tcp_abort(conn_tcp(w, cc));
 		} else if (cc->state == CONN_READY && cc->q_len &&
-			   now - cc->req[cc->q_head].sent_at > w->rp->request_timeout_ns) {
+			   now - conn_req(cc, cc->q_head)->sent_at > w->rp->request_timeout_ns) {
 			fail_in_flight(w, cc, FC_STATS_ERR_TIMEOUT);
-			fc_tcp_abort(cc->tcp);
+			fc_tcp_abort(conn_tcp(w, cc));
 		}
 	}
-	/* The slots the next pass will read, which are cold (its state in line 0, req[] in
-	 * line 1): at 50,000 connections these loads were 40% of the loop's own samples. */
+	/* The slots the next pass will read, which are cold (the state and the FIFO's first
+	 * entry in line 0, opened_at in line 1): at 50,000 connections these loads were 40% of
+	 * the loop's own samples. */
 	for (uint64_t k = 0, pos = w->scan_pos; k < due && k < SCAN_PREFETCH; k++) {
 		rte_prefetch0(&w->conns[pos]);
 		rte_prefetch0((const char *)&w->conns[pos] + RTE_CACHE_LINE_SIZE);
@@ -613,9 +623,9 @@ close_all(struct fc_client_worker *w)
 			continue;
 		cc->closing = true;
 		if (cc->state == CONN_CONNECTING)
-			fc_tcp_abort(cc->tcp);
+			fc_tcp_abort(conn_tcp(w, cc));
 		else
-			fc_tcp_close(cc->tcp);
+			fc_tcp_close(conn_tcp(w, cc));
 	}
 }
 
@@ -628,8 +638,8 @@ fc_client_worker_poll(struct fc_client_worker *w, uint64_t now)
 	fc_hist_pair_poll(&w->lat);
 	fc_hist_pair_poll(&w->lat_unc);
 	/* The slots and TCBs of the responses to come. */
-	fc_answer_order_prefetch(&w->order, w->conns, sizeof(*w->conns), 2,
-				 offsetof(struct fc_client_conn, tcp));
+	fc_answer_order_prefetch_ids(&w->order, w->conns, sizeof(*w->conns), w->slot_lines,
+				     offsetof(struct fc_client_conn, tcp_id), w->tcp);
 	moved = fc_io_rx_input(&w->io, &w->net, w->tcp, now);
 	fc_tcp_process(w->tcp, now);
 
@@ -701,6 +711,10 @@ fc_client_worker_init(struct fc_client_worker *w, const struct fc_run_params *rp
 	tc.next_hop_mac = *peer_mac;
 	tc.local_ip = rte_be_to_cpu_32(netconf->ip);
 	tc.queue_id = w->io.queue;
+	tc.app = w;
+	/* A slot's hot part is one line; pipelining also uses the FIFO behind it. */
+	w->slot_lines = rp->pipeline > 1 ? 2 : 1;
+	tc.user_lines = (uint8_t)w->slot_lines;
 	w->tcp = fc_tcp_ctx_create(&tc, socket);
 	if (w->tcp == NULL)
 		return -errno;
@@ -709,8 +723,9 @@ fc_client_worker_init(struct fc_client_worker *w, const struct fc_run_params *rp
 	w->scan_period_ns = RTE_MAX(w->scan_period_ns, TIMEOUT_SCAN_PERIOD_MIN_NS);
 	w->scan_period_ns = RTE_MIN(w->scan_period_ns, TIMEOUT_SCAN_PERIOD_MAX_NS);
 	fc_wait_ages_init(&w->ages, shorter_timeout_ns(rp));
-	/* 128-byte aligned: this CPU's L2 fetches lines in 128-byte pairs, so a slot's two hot
-	 * lines are one fetch, not two (with 64, where the allocator put the array decided). */
+	/* 128-byte aligned: this CPU's L2 fetches lines in 128-byte pairs, so with pipelining a
+	 * slot's two hot lines are one fetch, not two (with 64, where the allocator put the
+	 * array decided). */
 	w->conns = rte_zmalloc_socket("fc_conns", sizeof(*w->conns) * w->nb_slots, 128, socket);
 	w->ready = rte_zmalloc_socket("fc_ready", sizeof(*w->ready) * w->nb_slots, 64, socket);
 	w->ready_at = rte_zmalloc_socket("fc_ready_at", sizeof(*w->ready_at) * w->nb_slots, 64,
@@ -728,10 +743,8 @@ fc_client_worker_init(struct fc_client_worker *w, const struct fc_run_params *rp
 	    w->hdr_pool == NULL ||
 	    (rp->open_loop && w->backlog == NULL))
 		return -ENOMEM;
-	for (uint32_t s = 0; s < w->nb_slots; s++) {
-		w->conns[s].w = w;
+	for (uint32_t s = 0; s < w->nb_slots; s++)
 		free_push(w, &w->conns[s]);
-	}
 	if (fc_hist_pair_init(&w->lat, socket) != 0 || fc_hist_pair_init(&w->lat_unc, socket) != 0)
 		return -ENOMEM;
 	rc = fc_port_io_impair(&w->io, rp->imp_rx, rp->imp_tx, netconf->pool, rp->seed + w->idx,

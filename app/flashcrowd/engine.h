@@ -104,23 +104,32 @@ struct fc_client_req {
 };
 
 /**
- * One client connection slot. Every request and response touches the first two cache
- * lines, which lib/tcp prefetches ahead of the segment (the TCB's user pointer): the
- * state, the response parser and req[0]. The FIFO restarts at req[0] whenever it empties,
- * so a connection without pipelining never touches the rest.
+ * One client connection slot. A keep-alive exchange without pipelining touches its first
+ * cache line only, which lib/tcp prefetches ahead of the segment (the TCB's user pointer,
+ * cfg.user_lines 1) and so does the answer order: the first request of the FIFO, the
+ * connection, its state bits and the parser's hot part. With 50,000 connections every
+ * line an exchange touches is a miss, and each costs 8-10 ns with the receive path's
+ * misses in flight (docs/benchmarks.md 2.2g, 2.2h). So the worker is found through lib/tcp
+ * (fc_tcp_conn_app()), the TCB is held by its 32-bit id, and what only think time,
+ * back-off, pipelining, HEAD requests, chunked bodies, split heads, connects and request
+ * sources need lives from the second line on. The FIFO restarts at its first entry
+ * whenever it empties, so a connection without pipelining never touches the others.
  */
 struct fc_client_conn {
-	struct fc_tcp_conn *tcp;                /**< NULL when the slot is free */
-	struct fc_client_worker *w;             /**< owner */
+	struct fc_client_req req0;              /**< the in-flight FIFO's entry 0 (conn_req()) */
+	uint32_t tcp_id;                        /**< fc_tcp_conn_id(), 0 when the slot is free */
 	uint8_t q_head;                         /**< FIFO head */
 	uint8_t q_len;                          /**< requests in flight */
 	uint8_t state;                          /**< enum conn_state (client.c) */
-	bool in_ready;                          /**< in the ready FIFO */
-	bool closing;                           /**< close requested: send nothing more */
-	bool in_free;                           /**< on the free-slot FIFO */
-	uint64_t not_before;                    /**< think time / reconnect back-off */
-	struct fc_http_client_parser parser;    /**< response stream state */
-	struct fc_client_req req[FC_PIPE_MAX];  /**< in-flight FIFO */
+	bool in_ready : 1;                      /**< in the ready FIFO */
+	bool closing : 1;                       /**< close requested: send nothing more */
+	bool in_free : 1;                       /**< on the free-slot FIFO */
+	bool held : 1;                          /**< not_before was set: read it */
+	struct fc_http_client_parser parser;    /**< response stream state (its hot part in
+						  * line 0, the rest in line 1) */
+	/* Line 1 on: touched by what a plain keep-alive exchange does not do. */
+	uint64_t not_before;                    /**< think time / reconnect back-off (held) */
+	struct fc_client_req req_more[FC_PIPE_MAX - 1]; /**< FIFO entries 1.. (pipelining) */
 	uint64_t opened_at;                     /**< connect() time, for the connect timeout */
 	uint64_t src_base;                      /**< request source: time base of this connection */
 	uint32_t src_next;                      /**< request source: next request to write */
@@ -133,8 +142,30 @@ struct fc_client_conn {
 						  * waited for the previous response */
 } __rte_cache_aligned;
 
-_Static_assert(offsetof(struct fc_client_conn, req) + sizeof(struct fc_client_req) <=
-	       2 * RTE_CACHE_LINE_SIZE, "fc_client_conn: req[0] beyond the two prefetched lines");
+_Static_assert(offsetof(struct fc_client_conn, parser) + FC_HTTP_CLIENT_PARSER_HOT <=
+	       RTE_CACHE_LINE_SIZE, "fc_client_conn: the parser's hot part beyond line 0");
+
+/** Think time and back-off: not_before is on the slot's second line, read only if set. */
+static inline void
+conn_hold_until(struct fc_client_conn *cc, uint64_t t)
+{
+	cc->not_before = t;
+	cc->held = true;
+}
+
+/** When the slot may send or connect again (0: now). */
+static inline uint64_t
+conn_held_until(const struct fc_client_conn *cc)
+{
+	return cc->held ? cc->not_before : 0;
+}
+
+/** Entry @p i (0..FC_PIPE_MAX-1) of a slot's in-flight FIFO. */
+static inline struct fc_client_req *
+conn_req(struct fc_client_conn *cc, unsigned i)
+{
+	return i == 0 ? &cc->req0 : &cc->req_more[i - 1];
+}
 
 /** Per-worker control words: each on its own cache line, one writer each. */
 struct fc_worker_ctl {
@@ -161,6 +192,8 @@ struct fc_client_worker {
 	struct fc_http_hdr_pool *hdr_pool;      /**< spill buffers for split response heads */
 	struct fc_rate_sched sched;             /**< open-loop schedule */
 	struct fc_client_conn *conns;           /**< connection slots */
+	unsigned slot_lines;                    /**< lines of a slot prefetched ahead of its
+						  * response: 1, or 2 with pipelining */
 	uint32_t nb_slots;                      /**< slots allocated */
 	uint32_t nb_used;                       /**< slots with a TCP connection */
 	uint32_t *ready;                        /**< FIFO of slots that can take a request */

@@ -107,7 +107,7 @@ start_next(struct fc_client_worker *w, struct fc_replay_worker *rw, uint64_t now
 	cc->src_port = pc->target_port ? pc->target_port : run->default_port;
 	cc->src_active = true;
 	cc->src_held = false;
-	cc->not_before = 0;
+	cc->held = false;
 	/* A refused open leaves the slot free with a back-off; the pass below retries it. */
 	(void)fc_client_open(w, cc, cc->src_port, now);
 	rw->active[rw->nb_active++] = (uint32_t)(cc - w->conns);
@@ -180,7 +180,7 @@ replay_issue(struct fc_client_worker *w, uint64_t now)
 			/* Closed under us (server close, reset, timeout) with requests left: open
 			 * it again, but only when the next request is due (after a first try
 			 * ahead), so a dead target costs one connect error per request. */
-			if (now < cc->not_before ||
+			if (now < conn_held_until(cc) ||
 			    now + (cc->src_reopens ? 0 : run->lead_ns) < next_due(run, cc))
 				continue;
 			cc->src_reopens++;

@@ -306,25 +306,38 @@ enum fc_http_client_phase {
 };
 
 /**
- * Response stream state of one client connection (~64 bytes plus an optional borrowed
+ * Response stream state of one client connection (72 bytes plus an optional borrowed
  * spill buffer). Responses are matched to requests in order (RFC 9112 §9.3.2), so the
  * parser keeps a FIFO of "was HEAD" bits of the requests in flight.
+ *
+ * What a plain response (a head in one piece, a Content-Length body, no HEAD request in
+ * flight) reads and writes comes first, in FC_HTTP_CLIENT_PARSER_HOT bytes, so that an
+ * application can keep it in one cache line with its own per-connection state: with tens
+ * of thousands of connections every line a response touches is a miss (docs/benchmarks.md
+ * 2.2h). The HEAD FIFO, the chunked scanner and the spill buffer follow.
  */
 struct fc_http_client_parser {
 	uint64_t remaining;             /**< body bytes left (length phase) */
-	uint64_t head_fifo;             /**< bit i: i-th request in flight was HEAD */
-	uint64_t hdr_bytes;             /**< head bytes of the response being read */
 	uint64_t body_bytes;            /**< body bytes of the response being read so far */
+	uint32_t hdr_bytes;             /**< head bytes of the response being read (interim
+					  * 1xx heads included; more than 4 GiB is an error) */
+	uint16_t status;                /**< status of the response being read */
+	uint16_t spill_len;             /**< bytes in @p spill; 0 when none is held */
+	uint8_t phase;                  /**< enum fc_http_client_phase */
+	uint8_t in_flight;              /**< requests sent and not answered yet (<= 64) */
+	uint8_t heads;                  /**< HEAD requests among them: head_fifo is read only
+					  * when this is not 0 */
+	bool keep_alive;                /**< the response being read allows reuse */
+	bool cur_is_head;               /**< the response being read answers a HEAD */
+	/* Cold: HEAD requests, chunked bodies and split heads only. */
+	uint64_t head_fifo;             /**< bit i: i-th request in flight was HEAD */
 	struct fc_http_chunked chunk;   /**< chunked scanner (chunked phase) */
 	struct fc_http_hdr_pool *pool;  /**< where spill buffers come from */
 	char *spill;                    /**< borrowed buffer holding a split head, or NULL */
-	uint16_t spill_len;             /**< bytes in @p spill */
-	uint16_t status;                /**< status of the response being read */
-	uint8_t phase;                  /**< enum fc_http_client_phase */
-	uint8_t in_flight;              /**< requests sent and not answered yet (<= 64) */
-	bool keep_alive;                /**< the response being read allows reuse */
-	bool cur_is_head;               /**< the response being read answers a HEAD */
 };
+
+/** Bytes at the start of struct fc_http_client_parser that a plain response touches. */
+#define FC_HTTP_CLIENT_PARSER_HOT (offsetof(struct fc_http_client_parser, cur_is_head) + 1)
 
 /** A complete response, as reported by fc_http_client_feed(). */
 struct fc_http_client_result {

@@ -24,8 +24,10 @@ fc_http_client_expect(struct fc_http_client_parser *p, bool is_head)
 {
 	if (p->in_flight >= 64)
 		return -ENOBUFS;
-	if (is_head)
+	if (is_head) {
 		p->head_fifo |= 1ull << p->in_flight;
+		p->heads++;
+	}
 	p->in_flight++;
 	return 0;
 }
@@ -33,7 +35,8 @@ fc_http_client_expect(struct fc_http_client_parser *p, bool is_head)
 static void
 drop_spill(struct fc_http_client_parser *p)
 {
-	if (p->spill) {
+	/* A held buffer always has bytes in it: spill_len tells without reading spill. */
+	if (p->spill_len) {
 		fc_http_pool_put(p->pool, p->spill);
 		p->spill = NULL;
 	}
@@ -68,6 +71,17 @@ complete(struct fc_http_client_parser *p, struct fc_http_client_result *res)
 	p->body_bytes = 0;
 }
 
+/* Count a head's bytes; false past 4 GiB in one response (only a flood of interim 1xx
+ * heads gets there). */
+static bool
+add_head_bytes(struct fc_http_client_parser *p, uint32_t n)
+{
+	if (n > UINT32_MAX - p->hdr_bytes)
+		return false;
+	p->hdr_bytes += n;
+	return true;
+}
+
 /*
  * Parse the next head from buf (or from the spill buffer plus buf). Returns the bytes of
  * buf used (>= 0) with *done set when the head is complete, or a negative errno.
@@ -76,16 +90,15 @@ static int64_t
 take_head(struct fc_http_client_parser *p, const char *buf, size_t len,
 		struct fc_http_response *rsp, bool *done)
 {
-	bool is_head = p->head_fifo & 1;
+	bool is_head = p->heads && (p->head_fifo & 1);
 	int rc;
 
 	*done = false;
-	if (p->spill == NULL) {
+	if (p->spill_len == 0) {
 		rc = fc_http_parse_response(buf, len, is_head, rsp);
 		if (rc > 0) {
 			*done = true;
-			p->hdr_bytes += (uint64_t)rc;
-			return rc;
+			return add_head_bytes(p, (uint32_t)rc) ? rc : -EMSGSIZE;
 		}
 		if (rc == -1)
 			return -EBADMSG;
@@ -115,8 +128,9 @@ take_head(struct fc_http_client_parser *p, const char *buf, size_t len,
 		/* The head ends inside the new bytes (the old prefix alone was incomplete).
 		 * rsp points into the spill buffer: the caller reads only scalars from it. */
 		*done = true;
-		p->hdr_bytes += (uint64_t)rc;
 		drop_spill(p);
+		if (!add_head_bytes(p, (uint32_t)rc))
+			return -EMSGSIZE;
 		return (int64_t)((size_t)rc - old);
 	}
 }
@@ -153,8 +167,12 @@ fc_http_client_feed(struct fc_http_client_parser *p, const char *buf, size_t len
 			/* Interim responses precede the final one (RFC 9110 §15.2). */
 			if (rsp.status < 200)
 				break;
-			p->cur_is_head = p->head_fifo & 1;
-			p->head_fifo >>= 1;
+			p->cur_is_head = false;
+			if (p->heads) {
+				p->cur_is_head = p->head_fifo & 1;
+				p->heads -= p->cur_is_head;
+				p->head_fifo >>= 1;
+			}
 			p->in_flight--;
 			p->status = (uint16_t)rsp.status;
 			p->keep_alive = rsp.keep_alive;
@@ -227,7 +245,7 @@ fc_http_client_eof(struct fc_http_client_parser *p, struct fc_http_client_result
 		p->phase = FC_HTTP_PH_ERROR;
 		return p->in_flight ? -EPIPE : 0;
 	}
-	if (p->phase == FC_HTTP_PH_HEADERS && p->spill == NULL && p->in_flight == 0) {
+	if (p->phase == FC_HTTP_PH_HEADERS && p->spill_len == 0 && p->in_flight == 0) {
 		p->phase = FC_HTTP_PH_ERROR;
 		return 0;
 	}

@@ -143,6 +143,8 @@ struct fc_tcp_config {
 	uint32_t syn_backlog;            /**< max connections in SYN_RCVD per context; default
 					  * max_conns / 2; further SYNs are dropped and counted */
 	uint64_t timer_res_ns;           /**< timer wheel tick; default 1 ms */
+	void *app;                       /**< the application's context, for its callbacks
+					  * (fc_tcp_conn_app()); lib/tcp never reads it */
 	uint32_t timer_slots;            /**< wheel slots (power of 2); default 4096 */
 	uint32_t txq_size;               /**< internal TX queue (power of 2); default two frames
 					  * per connection (2 * max_conns), at least 4096 */
@@ -433,6 +435,22 @@ int fc_tcp_recv_release(struct fc_tcp_conn *c, uint32_t bytes);
 
 /** @return The user pointer of @p c. */
 void *fc_tcp_conn_user(const struct fc_tcp_conn *c);
+
+/**
+ * @return cfg.app of the context that owns @p c. A callback finds its worker this way
+ * without keeping a pointer to it in every connection's state (a cache line per
+ * connection is what many connections cost, docs/benchmarks.md 2.2h).
+ */
+void *fc_tcp_conn_app(const struct fc_tcp_conn *c);
+
+/**
+ * A connection's number in its context: 1 to cfg.max_conns, stable while it is open, and
+ * reused after on_closed(). Half the size of a pointer in the application's state.
+ */
+uint32_t fc_tcp_conn_id(const struct fc_tcp_conn *c);
+
+/** @return the connection numbered @p id (fc_tcp_conn_id()), or NULL if out of range. */
+struct fc_tcp_conn *fc_tcp_conn_of(struct fc_tcp_ctx *ctx, uint32_t id);
 
 /**
  * Replace the user pointer (and optionally the callbacks) of a connection, typically in

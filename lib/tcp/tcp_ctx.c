@@ -479,6 +479,26 @@ fc_tcp_conn_user(const struct fc_tcp_conn *c)
 	return ((const struct tcb *)c)->user;
 }
 
+void *
+fc_tcp_conn_app(const struct fc_tcp_conn *c)
+{
+	return tcb_ctx((const struct tcb *)c)->cfg.app;
+}
+
+uint32_t
+fc_tcp_conn_id(const struct fc_tcp_conn *c)
+{
+	return ((const struct tcb *)c)->idx;
+}
+
+struct fc_tcp_conn *
+fc_tcp_conn_of(struct fc_tcp_ctx *ctx, uint32_t id)
+{
+	if (id == 0 || id > ctx->cfg.max_conns)
+		return NULL;
+	return (struct fc_tcp_conn *)tcb_of(ctx, id);
+}
+
 void
 fc_tcp_conn_set_user(struct fc_tcp_conn *c, const struct fc_tcp_ops *ops, void *user)
 {

@@ -3,7 +3,8 @@
  * app/flashcrowd/answer_order.h: the log of writes that names the connections of the
  * answers to come. The prefetch window (how far ahead, from which entry), the window moving
  * past writes never answered, the log's wrap-around, the verdict that turns the prefetch off
- * for a peer answering out of order and on again, and the prefetch pass itself.
+ * for a peer answering out of order and on again, and the prefetch pass itself, with
+ * pointers and with connection ids.
  */
 #include <stdint.h>
 
@@ -162,6 +163,25 @@ test_prefetch(void)
 	CHECK_EQ(fc_answer_order_init(&o, 16, 1, SOCKET_ID_ANY), 0);
 	fc_answer_order_prefetch(&o, NULL, sizeof(slots[0]), 2, 0);
 	CHECK_EQ(o.next_slot, 0);
+	fc_answer_order_free(&o);
+}
+
+/* The id form (the client's slots): the same windows; slots whose id is 0 (no connection)
+ * are skipped without resolving it, so no context is needed here. */
+static void
+test_prefetch_ids(void)
+{
+	static struct { char pad[24]; uint32_t id; char pad2[36]; } slots[8192];
+	struct fc_answer_order o;
+
+	CHECK_EQ(fc_answer_order_init(&o, 8192, 1, SOCKET_ID_ANY), 0);
+	for (uint32_t i = 0; i < 300; i++)
+		fc_answer_order_written(&o, i);
+	fc_answer_order_prefetch_ids(&o, slots, sizeof(slots[0]), 1, 24, NULL);
+	CHECK_EQ(o.next_slot, FC_ORDER_SLOT_AHEAD);
+	CHECK_EQ(o.next_tcb, FC_ORDER_TCB_AHEAD);
+	CHECK_EQ(fc_answer_order_next_tcb(&o), UINT32_MAX);
+	fc_answer_order_free(&o);
 }
 
 int
@@ -175,5 +195,6 @@ main(int argc, char **argv)
 	test_wrap();
 	test_verdict();
 	test_prefetch();
+	test_prefetch_ids();
 	return fc_test_result("test_answer_order");
 }

@@ -2,7 +2,9 @@
 /*
  * Client side: request templates (exact rendered bytes, validation errors), the weighted
  * mix, and the response stream parser fed with pipelined responses in every segmentation:
- * whole, one byte at a time, and every 2-way split, each from a guard-page buffer.
+ * whole, one byte at a time, and every 2-way split, each from a guard-page buffer. And
+ * the parser's hot part: plain responses, also with the body split, never touch the bytes
+ * after FC_HTTP_CLIENT_PARSER_HOT (they sit on a PROT_NONE page), a HEAD request does.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -382,9 +384,65 @@ test_mix(void)
 	CHECK_EQ(mix.n, 0);
 }
 
+/*
+ * A parser whose bytes from FC_HTTP_CLIENT_PARSER_HOT on lie on a PROT_NONE page: any
+ * access beyond the hot part faults. Plain keep-alive responses must stay in it, since the
+ * client keeps that part in the one cache line a response touches (engine.h).
+ */
+static void
+test_hot_part(void)
+{
+	static const char rsp[] = "HTTP/1.1 200 OK\r\nServer: x\r\nContent-Length: 10\r\n\r\n"
+				  "0123456789";
+	const size_t hot_end = (FC_HTTP_CLIENT_PARSER_HOT + 7) & ~(size_t)7;
+	struct fc_http_hdr_pool *pool = fc_http_hdr_pool_create(1, 256);
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	char *map = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct fc_http_client_parser *p;
+	struct fc_http_client_result r;
+
+	CHECK(pool != NULL && map != MAP_FAILED);
+	if (pool == NULL || map == MAP_FAILED)
+		return;
+	CHECK(FC_HTTP_CLIENT_PARSER_HOT <= 32);
+	p = (struct fc_http_client_parser *)(map + page - hot_end);
+	fc_http_client_init(p, pool);
+	CHECK_EQ(mprotect(map + page, page, PROT_NONE), 0);
+	for (int round = 0; round < 3; round++) {
+		CHECK_EQ(fc_http_client_expect(p, false), 0);
+		CHECK_EQ(fc_http_client_expect(p, false), 0);
+		/* Whole, then the body split off and split again. */
+		CHECK_EQ(feed_str(p, rsp, &r), (int64_t)strlen(rsp));
+		CHECK(r.complete && r.status == 200 && r.body_bytes == 10 && r.keep_alive);
+		CHECK_EQ(r.header_bytes, strlen(rsp) - 10);
+		CHECK_EQ(fc_http_client_feed(p, rsp, strlen(rsp) - 6, &r), (int64_t)strlen(rsp) - 6);
+		CHECK(!r.complete);
+		CHECK_EQ(feed_str(p, "456", &r), 3);
+		CHECK(!r.complete);
+		CHECK_EQ(feed_str(p, "789", &r), 3);
+		CHECK(r.complete && r.body_bytes == 10 && r.header_bytes == strlen(rsp) - 10);
+	}
+	CHECK_EQ(p->in_flight, 0);
+	/* A HEAD request is what reads the cold FIFO of HEAD bits: with the page readable
+	 * again, HEAD then GET in one pipeline are told apart. */
+	CHECK_EQ(mprotect(map + page, page, PROT_READ | PROT_WRITE), 0);
+	CHECK_EQ(fc_http_client_expect(p, true), 0);
+	CHECK_EQ(fc_http_client_expect(p, false), 0);
+	CHECK_EQ(p->heads, 1);
+	CHECK_EQ(feed_str(p, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n", &r), 39);
+	CHECK(r.complete && r.body_bytes == 0);
+	CHECK_EQ(p->heads, 0);
+	CHECK_EQ(feed_str(p, rsp, &r), (int64_t)strlen(rsp));
+	CHECK(r.complete && r.body_bytes == 10);
+	fc_http_client_release(p);
+	munmap(map, 2 * page);
+	fc_http_hdr_pool_free(pool);
+}
+
 int
 main(void)
 {
+	test_hot_part();
 	test_templates();
 	test_mix();
 	test_stream();

@@ -799,6 +799,41 @@ test_user_lines_bound(void)
 	fc_tcp_ctx_free(ctx);
 }
 
+/* fc_tcp_conn_app(), fc_tcp_conn_id() and fc_tcp_conn_of(): what the client's one-line
+ * slot holds instead of a worker and a TCB pointer. */
+static void
+test_conn_ids(void)
+{
+	static int marker;
+	unsigned avail0 = rte_mempool_avail_count(mp);
+	struct fc_tcp_config c = wire_default_cfg(mp, IP_A);
+	struct app ua = {0}, ub = {0};
+	struct fc_tcp_conn *a, *b;
+	struct fc_tcp_ctx *ctx;
+
+	c.max_conns = 4;
+	c.app = &marker;
+	ctx = fc_tcp_ctx_create(&c, SOCKET_ID_ANY);
+	CHECK(ctx != NULL);
+	if (ctx == NULL)
+		return;
+	a = fc_tcp_connect(ctx, IP_B, PORT, &app_ops, &ua, 0);
+	b = fc_tcp_connect(ctx, IP_B, PORT, &app_ops, &ub, 0);
+	CHECK(a != NULL && b != NULL);
+	if (a != NULL && b != NULL) {
+		CHECK(fc_tcp_conn_app(a) == &marker && fc_tcp_conn_app(b) == &marker);
+		CHECK(fc_tcp_conn_id(a) >= 1 && fc_tcp_conn_id(a) <= 4);
+		CHECK(fc_tcp_conn_id(b) >= 1 && fc_tcp_conn_id(b) <= 4);
+		CHECK(fc_tcp_conn_id(a) != fc_tcp_conn_id(b));
+		CHECK(fc_tcp_conn_of(ctx, fc_tcp_conn_id(a)) == a);
+		CHECK(fc_tcp_conn_of(ctx, fc_tcp_conn_id(b)) == b);
+	}
+	CHECK(fc_tcp_conn_of(ctx, 0) == NULL);
+	CHECK(fc_tcp_conn_of(ctx, 5) == NULL);
+	fc_tcp_ctx_free(ctx);
+	CHECK_EQ(rte_mempool_avail_count(mp), avail0);
+}
+
 /* fc_tcp_mbuf_free() frees what rte_pktmbuf_free() would: one segment, a chain, a shared
  * mbuf (only its last reference), an indirect one (and then its direct one). */
 static void
@@ -855,6 +890,7 @@ main(int argc, char **argv)
 	test_frames_touch_header_line0(true);
 	test_mbuf_free();
 	test_user_lines_bound();
+	test_conn_ids();
 	test_bulk("bulk clean", 11, 0, 0, 0, 1 << 20, false);
 	test_bulk("bulk offload", 12, 0, 0, 0, 1 << 20, true);
 	test_bulk("bulk loss 5%", 13, 0.05, 0, 0, 1 << 20, false);
