@@ -1558,9 +1558,7 @@ fc_cmd_replay(int argc, char **argv)
 
 		w->idx = i;
 		w->lcore = st->pair.client_lcores[i];
-		w->io.port_id = st->pair.client_port;
-		w->io.queue = (uint16_t)i;
-		w->io.rx_ring = fc_pair_rx_ring(&st->pair, false, i);
+		fc_pair_io_init(&st->pair, &w->io, false, i);
 		st->nb_inited = i + 1;
 		rc = fc_client_worker_init(w, rp, &st->netconf, &st->peer_mac,
 					   (int)rte_lcore_to_socket_id(w->lcore));

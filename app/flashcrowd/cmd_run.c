@@ -88,9 +88,7 @@ health_check(struct run_state *st, char *out, size_t len)
 	hp.nb_workers = 1;
 	hp.tcp.max_conns = 4;
 	w->idx = 0;
-	w->io.port_id = st->pair.client_port;
-	w->io.queue = 0;
-	w->io.rx_ring = fc_pair_rx_ring(&st->pair, false, 0);
+	fc_pair_io_init(&st->pair, &w->io, false, 0);
 	w->ctl.target_conns = 1;
 	if (fc_client_worker_init(w, &hp, &st->netconf, &st->peer_mac, (int)rte_socket_id()) != 0) {
 		snprintf(out, len, "not run (setup failed)");
@@ -376,9 +374,7 @@ fc_cmd_run(int argc, char **argv)
 
 		w->idx = i;
 		w->lcore = st->pair.client_lcores[i];
-		w->io.port_id = st->pair.client_port;
-		w->io.queue = (uint16_t)i;
-		w->io.rx_ring = fc_pair_rx_ring(&st->pair, false, i);
+		fc_pair_io_init(&st->pair, &w->io, false, i);
 		rc = fc_client_worker_init(w, rp, &st->netconf, &st->peer_mac,
 					   (int)rte_lcore_to_socket_id(w->lcore));
 		if (rc != 0) {

@@ -102,7 +102,7 @@ start_servers(struct fc_pair *p, const struct fc_pair_opts *o)
 {
 	struct fc_net_conf nc = {
 		.mac = p->server.mac, .ip = o->target_ip, .prefix_len = p->prefix_len,
-		.pool = p->server.pool,
+		.pool = p->server.pool, .rx_cksum_offload = p->server.caps.rx_cksum,
 	};
 	struct fc_tcp_config tc = {
 		.max_conns = o->server_max_conns, .rto_min_ns = p->rto_min_ns,
@@ -121,9 +121,7 @@ start_servers(struct fc_pair *p, const struct fc_pair_opts *o)
 
 		w->idx = i;
 		w->lcore = lcore;
-		w->io.port_id = p->server.port_id;
-		w->io.queue = (uint16_t)i;
-		w->io.rx_ring = fc_pair_rx_ring(p, true, i);
+		fc_pair_io_init(p, &w->io, true, i);
 		w->listen_port = 80;
 		int rc = fc_server_worker_init(w, p->http, &tc, &nc, &p->client.mac,
 					       o->server_max_conns, (int)rte_lcore_to_socket_id(lcore));
@@ -308,6 +306,17 @@ fc_pair_rx_ring(const struct fc_pair *p, bool server, unsigned queue)
 }
 
 void
+fc_pair_io_init(const struct fc_pair *p, struct fc_port_io *io, bool server, unsigned queue)
+{
+	const struct fc_port *port = server ? &p->server : &p->client;
+
+	io->port_id = server ? p->server.port_id : p->client_port;
+	io->queue = (uint16_t)queue;
+	io->rx_ring = fc_pair_rx_ring(p, server, queue);
+	io->rx_mark_cksum = port->caps.rx_cksum_in_process;
+}
+
+void
 fc_pair_net_conf(const struct fc_pair *p, struct fc_net_conf *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -418,11 +427,18 @@ fc_pair_print_server(const struct fc_pair *p, FILE *f)
 		busy += w->stats.busy_cycles;
 		held += w->stats.rx_held;
 	}
+	char cks_s[48];
+
+	/* Frames marked good on the in-process ring are not summed: say so, not "0 errors". */
+	if (p->server.caps.rx_cksum_in_process)
+		snprintf(cks_s, sizeof(cks_s), "checksums not summed: in-process ring");
+	else
+		snprintf(cks_s, sizeof(cks_s), "%lu checksum errors", (unsigned long)cks);
 	fprintf(f, "  embedded server: %lu requests, %lu accepts, %lu frames in (%lu dropped by "
-		"L2/L3, %lu checksum errors), %lu segments for unknown flows, %lu SYNs dropped, "
+		"L2/L3, %s), %lu segments for unknown flows, %lu SYNs dropped, "
 		"%lu malformed requests, %lu replies waited for send space, %lu replies dropped\n",
 		(unsigned long)req, (unsigned long)acc, (unsigned long)rx, (unsigned long)net_drop,
-		(unsigned long)cks, (unsigned long)unknown, (unsigned long)syn_drops,
+		cks_s, (unsigned long)unknown, (unsigned long)syn_drops,
 		(unsigned long)parse, (unsigned long)blocked, (unsigned long)dropped);
 	fprintf(f, "  embedded server: %lu retransmissions, %lu frames waited for a full port, "
 		"%lu passes read nothing until it took the replies built, %lu frames lost before "

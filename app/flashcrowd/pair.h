@@ -100,6 +100,13 @@ int fc_pair_up(struct fc_pair *p, const struct fc_pair_opts *o);
  */
 const struct rte_ring *fc_pair_rx_ring(const struct fc_pair *p, bool server, unsigned queue);
 
+/**
+ * Point a worker's queue pair at queue @p queue of the client's port or, on the embedded
+ * pair, of the server's (@p server): its ring for the receive lookahead, and whether its
+ * frames are marked checksum-good on receipt (an in-process ring with rx_cksum on).
+ */
+void fc_pair_io_init(const struct fc_pair *p, struct fc_port_io *io, bool server, unsigned queue);
+
 /** Net configuration of the client side. */
 void fc_pair_net_conf(const struct fc_pair *p, struct fc_net_conf *c);
 

@@ -47,6 +47,9 @@ struct fc_port_io {
 					  * (fc_io_rx_lookahead()), or NULL */
 	uint16_t rx_ahead;              /**< frames at that ring's head the last pass
 					  * prefetched */
+	bool rx_mark_cksum;             /**< mark received frames IP and L4 checksum good, as
+					  * a NIC's RX offload does: set only for the embedded
+					  * pair's in-process ring (fc_port_caps.rx_cksum_in_process) */
 };
 
 /** Receive up to FC_IO_RX_BURST frames (after impairment) into pkts[FC_IO_RX_BURST]. */
@@ -67,8 +70,8 @@ fc_io_rx(struct fc_port_io *io, struct rte_mbuf **pkts, uint64_t now)
 #define FC_IO_PREFETCH 8
 
 /* Lines of a frame's head prefetched: a small request or response with its headers is
- * three, and lib/tcp verifies the checksum over all of it (each line found cold is a full
- * miss). */
+ * three (each line found cold is a full miss). Without a checksum verdict from the port,
+ * lib/tcp also reads the body behind them to sum it. */
 #define FC_IO_FRAME_LINES 3
 
 /*
@@ -151,6 +154,8 @@ fc_io_rx_input(struct fc_port_io *io, struct fc_net_ctx *net, struct fc_tcp_ctx 
 			fc_io_prefetch_frame(io, next[(at + i) & mask]);
 		if (i >= done && i + FC_IO_PREFETCH < n)
 			fc_io_prefetch_frame(io, pkts[i + FC_IO_PREFETCH]);
+		if (io->rx_mark_cksum)
+			pkts[i]->ol_flags |= RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_GOOD;
 		if (fc_net_input(net, pkts[i], now) == FC_NET_TCP)
 			segs[k++] = pkts[i];
 	}

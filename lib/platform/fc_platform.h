@@ -65,6 +65,11 @@ struct fc_port_caps {
 	uint16_t max_rx_queues; /**< driver limit */
 	uint16_t max_tx_queues; /**< driver limit */
 	bool rx_cksum;          /**< RX IPv4+TCP checksum offload is on */
+	bool rx_cksum_in_process; /**< ...given by the port kind, not the NIC: an in-process
+				   * ring carries only frames this process's own stack built
+				   * and checksummed, and nothing on the way rewrites a byte
+				   * (fc_impair drops, copies, delays, reorders), so the
+				   * receive path marks them good itself */
 	bool tx_cksum;          /**< TX IPv4+TCP checksum offload is on */
 	bool rss;               /**< RSS is on */
 	uint64_t rss_hf;        /**< hash functions enabled */

@@ -255,6 +255,9 @@ fc_port_setup(const struct fc_profile *p, uint16_t port_id, uint16_t nb_queues,
 	if (p->rx_cksum && (info.rx_offload_capa & rx_ck) == rx_ck) {
 		conf.rxmode.offloads |= rx_ck;
 		port->caps.rx_cksum = true;
+	} else if (p->rx_cksum && p->kind == FC_PORT_RING) {
+		port->caps.rx_cksum = true;
+		port->caps.rx_cksum_in_process = true;
 	}
 	if (p->tx_cksum && (info.tx_offload_capa & tx_ck) == tx_ck) {
 		conf.txmode.offloads |= tx_ck;
@@ -339,6 +342,7 @@ fc_port_caps_print(const struct fc_port *port, FILE *f)
 		"rx-cksum %s, tx-cksum %s, rss %s\n",
 		port->port_id, port->caps.driver, mac, port->socket, port->nb_queues,
 		port->caps.max_rx_queues, port->caps.max_tx_queues,
+		port->caps.rx_cksum_in_process ? "in-process" :
 		port->caps.rx_cksum ? "offload" : "software",
 		port->caps.tx_cksum ? "offload" : "software",
 		port->caps.rss ? "on" : "off");

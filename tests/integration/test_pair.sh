@@ -34,6 +34,17 @@ embedded)
 	# port was reset and waited 200 ms for its SYN to go again).
 	python3 -c "import json,sys; t=json.load(open(sys.argv[1]))['tcp']; sys.exit(0 if t['retransmits'] == 0 and t['resets_tx'] == 0 and t['resets_rx'] == 0 else 1)" \
 		"$work/r.json" || fail "retransmissions or resets on the lossless ring"
+	# The ring profile's rx_cksum marks frames good on the in-process ring, and the
+	# summary says they were not summed; with it off, both sides sum every frame.
+	grep -q 'checksums not summed: in-process ring' "$work/run.log" ||
+		fail "the stock ring profile did not mark checksums good"
+	sed 's/"rx_cksum": true/"rx_cksum": false/' "$src/drivers_cfg/ring.json" >"$work/ring-sw.json"
+	grep -q '"rx_cksum": false' "$work/ring-sw.json" || fail "could not turn rx_cksum off"
+	"$fc" run --profile "$work/ring-sw.json" -c 8 -d 10s --json "$work/sw.json" http://198.18.0.2/ \
+		>"$work/sw.log" 2>&1 || fail "run with software checksums exited $?"
+	grep -q ' 0 checksum errors' "$work/sw.log" || fail "software checksums: no count of errors"
+	python3 -c "import json,sys; q=json.load(open(sys.argv[1]))['requests']; sys.exit(0 if q['errors']['total'] == 0 and q['completed'] > 1000 and q['sent'] == q['completed'] else 1)" \
+		"$work/sw.json" || fail "software checksums: errors or too few requests"
 	;;
 memif)
 	[ "$(id -u)" = 0 ] || skip "memif needs root for its socket and shared memory"

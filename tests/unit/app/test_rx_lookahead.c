@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The embedded pair's receive lookahead: fc_ring_pair_rx_ring() names the ring each side's
- * queue really reads (checked through rte_eth_tx_burst and rte_eth_rx_burst on started
- * ports), and fc_io_rx_lookahead() (app/flashcrowd/port_io.h) finds exactly the frames the
- * next rx burst will return, in order, also across the ring's wrap-around, and none on a
- * port without a ring or under receive impairment.
+ * The embedded pair's receive path (app/flashcrowd/port_io.h). fc_ring_pair_rx_ring()
+ * names the ring each side's queue really reads (checked through rte_eth_tx_burst and
+ * rte_eth_rx_burst on started ports), and fc_io_rx_lookahead() finds exactly the frames
+ * the next rx burst will return, in order, also across the ring's wrap-around, and none on
+ * a port without a ring or under receive impairment. fc_io_rx_input() marks frames
+ * checksum-good only on a queue pair that says so (rx_mark_cksum, the in-process ring):
+ * unmarked, a bad TCP or IPv4 checksum is counted and the frame dropped; marked, neither
+ * lib/net nor lib/tcp sums the frame.
  */
 #include <stdint.h>
 
@@ -12,7 +15,9 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
+#include "fc_net.h"
 #include "fc_platform.h"
+#include "fc_tcp.h"
 #include "fc_test.h"
 #include "port_io.h"
 
@@ -134,6 +139,87 @@ test_lookahead(uint16_t a, uint16_t b)
 	CHECK_EQ(fc_io_rx_lookahead(&io, 32, &at), 11);
 }
 
+#define MARK_IP_A RTE_IPV4(198, 18, 0, 1)
+#define MARK_IP_B RTE_IPV4(198, 18, 0, 2)
+
+/* A bare ACK A -> B on queue 1 to @p mac, the IPv4 and TCP checksums right or not. */
+static void
+send_ack(uint16_t a, const struct rte_ether_addr *mac, bool good_ip, bool good_tcp)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	struct rte_ether_hdr *eh;
+	struct rte_ipv4_hdr *ip;
+	struct rte_tcp_hdr *th;
+
+	CHECK(m != NULL);
+	if (m == NULL)
+		return;
+	eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	ip = (struct rte_ipv4_hdr *)(eh + 1);
+	th = (struct rte_tcp_hdr *)(ip + 1);
+	memset(eh, 0, sizeof(*eh) + sizeof(*ip) + sizeof(*th));
+	eh->dst_addr = *mac;
+	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = rte_cpu_to_be_16(sizeof(*ip) + sizeof(*th));
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_TCP;
+	ip->src_addr = rte_cpu_to_be_32(MARK_IP_A);
+	ip->dst_addr = rte_cpu_to_be_32(MARK_IP_B);
+	th->src_port = rte_cpu_to_be_16(10000);
+	th->dst_port = rte_cpu_to_be_16(80);
+	th->data_off = 5 << 4;
+	th->tcp_flags = RTE_TCP_ACK_FLAG;
+	th->rx_win = rte_cpu_to_be_16(65535);
+	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	if (!good_tcp)
+		th->cksum ^= 0x5a5a;
+	if (!good_ip)
+		ip->hdr_checksum ^= 0x5a5a;
+	m->data_len = m->pkt_len = sizeof(*eh) + sizeof(*ip) + sizeof(*th);
+	CHECK_EQ(rte_eth_tx_burst(a, 1, &m, 1), 1);
+}
+
+static void
+test_mark_cksum(uint16_t a, uint16_t b)
+{
+	struct fc_net_conf nc = {.ip = rte_cpu_to_be_32(MARK_IP_B), .prefix_len = 15, .pool = pool,
+				 .rx_cksum_offload = true};
+	struct fc_tcp_config tc = {.pool = pool, .local_ip = MARK_IP_B, .max_conns = 16};
+	struct fc_port_io io = {.port_id = b, .queue = 1,
+				.rx_ring = fc_ring_pair_rx_ring("tla", true, 1)};
+	struct fc_net_ctx net;
+	struct fc_tcp_ctx *tcp;
+
+	nc.mac.addr_bytes[0] = 0x02;
+	nc.mac.addr_bytes[5] = 0x0b;
+	tc.local_mac = nc.mac;
+	CHECK_EQ(fc_net_init(&net, &nc), 0);
+	tcp = fc_tcp_ctx_create(&tc, SOCKET_ID_ANY);
+	CHECK(tcp != NULL);
+	if (tcp == NULL)
+		return;
+	/* Not marked: both checksums are summed, and the bad ones are caught. */
+	send_ack(a, &nc.mac, true, false);
+	CHECK_EQ(fc_io_rx_input(&io, &net, tcp, 0), 1);
+	CHECK_EQ(fc_tcp_counters(tcp)->cksum_errors, 1);
+	send_ack(a, &nc.mac, false, true);
+	CHECK_EQ(fc_io_rx_input(&io, &net, tcp, 0), 1);
+	CHECK_EQ(net.stats.rx_bad_cksum, 1);
+	CHECK_EQ(fc_tcp_counters(tcp)->cksum_errors, 1);
+	/* Marked: the same frames pass both layers unsummed (an ACK for no connection, which
+	 * lib/tcp then answers with a reset, RFC 9293 §3.10.7.1). */
+	io.rx_mark_cksum = true;
+	send_ack(a, &nc.mac, true, false);
+	send_ack(a, &nc.mac, false, true);
+	CHECK_EQ(fc_io_rx_input(&io, &net, tcp, 0), 2);
+	CHECK_EQ(net.stats.rx_bad_cksum, 1);
+	CHECK_EQ(fc_tcp_counters(tcp)->cksum_errors, 1);
+	CHECK_EQ(fc_tcp_counters(tcp)->unknown_flow, 2);
+	fc_tcp_ctx_free(tcp);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -151,6 +237,7 @@ main(int argc, char **argv)
 	if (pool != NULL) {
 		test_ring_names(a, b);
 		test_lookahead(a, b);
+		test_mark_cksum(a, b);
 	}
 	return fc_test_result("test_rx_lookahead");
 }
