@@ -142,12 +142,7 @@ fc_answer_order_next_tcb(struct fc_answer_order *o)
 	return o->on ? fc_answer_order_next(o, &o->next_tcb, FC_ORDER_TCB_AHEAD) : UINT32_MAX;
 }
 
-/*
- * Prefetch what the window gained since the last call: the first @p lines lines of each
- * slot of @p slots (an array of @p slot_size bytes per slot, the hot ones), then the TCBs
- * of the connections the slots point to at @p tcp_off (a struct fc_tcp_conn *, NULL when
- * closed).
- */
+/* The first @p lines lines of each slot the window gained. */
 static inline void
 fc_answer_order_prefetch_slots(struct fc_answer_order *o, const char *base, size_t slot_size,
 			       unsigned lines)
@@ -159,6 +154,12 @@ fc_answer_order_prefetch_slots(struct fc_answer_order *o, const char *base, size
 			rte_prefetch0(base + (size_t)s * slot_size + l * RTE_CACHE_LINE_SIZE);
 }
 
+/*
+ * Prefetch what the window gained since the last call: the first @p lines lines of each
+ * slot of @p slots (an array of @p slot_size bytes per slot, the hot ones), then the TCBs
+ * of the connections the slots point to at @p tcp_off (a struct fc_tcp_conn *, NULL when
+ * closed).
+ */
 static inline void
 fc_answer_order_prefetch(struct fc_answer_order *o, const void *slots, size_t slot_size,
 			 unsigned lines, size_t tcp_off)

@@ -71,7 +71,7 @@ fc_io_rx(struct fc_port_io *io, struct rte_mbuf **pkts, uint64_t now)
 
 /* Lines of a frame's head prefetched: a small request or response with its headers is
  * three (each line found cold is a full miss). Without a checksum verdict from the port,
- * lib/tcp also reads the body behind them to sum it. */
+ * lib/tcp sums the whole frame, past these lines for a longer one. */
 #define FC_IO_FRAME_LINES 3
 
 /*
