@@ -80,12 +80,6 @@ mbuf_prefetch_write(const struct fc_tcp_ctx *ctx, const struct rte_mbuf *m)
 }
 
 /*
- * An mbuf for a frame or for the send queue. With many connections in flight the pool
- * hands out mbufs that were last touched long ago (by the other core, one round trip
- * back), and each allocation is a few write misses: taking them in bulk lets the next ones
- * be prefetched while this one is filled. Near an empty pool, one at a time as before.
- */
-/*
  * What rte_pktmbuf_reset() does to an mbuf taken raw from its pool, less the two stores to
  * the header's second line: next is NULL and nb_segs 1 in every free mbuf already (the
  * pool's rule, which rte_pktmbuf_free() keeps), and tx_offload means nothing without a TX
@@ -107,6 +101,12 @@ mbuf_reset_line0(struct rte_mbuf *m)
 	RTE_ASSERT(m->next == NULL && m->nb_segs == 1);
 }
 
+/*
+ * An mbuf for a frame or for the send queue. With many connections in flight the pool
+ * hands out mbufs that were last touched long ago (by the other core, one round trip
+ * back), and each allocation is a few write misses: taking them in bulk lets the next ones
+ * be prefetched while this one is filled. Near an empty pool, one at a time as before.
+ */
 struct rte_mbuf *
 tcp_mbuf_alloc(struct fc_tcp_ctx *ctx)
 {
