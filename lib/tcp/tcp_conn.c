@@ -39,7 +39,7 @@ fc_tcp_connect(struct fc_tcp_ctx *ctx, uint32_t remote_ip, uint16_t remote_port,
 	t->local_port = (uint16_t)port;
 	t->state = FC_TCP_SYN_SENT;
 	t->flags = TF_VISIBLE;
-	t->ops = ops;
+	tcb_set_ops(ctx, t, ops);
 	t->user = user;
 	t->iss = tcp_isn(ctx, remote_ip, remote_port, t->local_port);
 	t->snd_una = t->iss;
@@ -86,6 +86,7 @@ sq_append(struct fc_tcp_ctx *ctx, struct tcb *t, struct rte_mbuf *m)
 	else
 		t->sq_head = m;
 	t->sq_tail = m;
+	t->flags2 |= TF2_SQ_MBUFS;
 }
 
 int
@@ -115,7 +116,7 @@ fc_tcp_conn_prefetch(const struct fc_tcp_conn *c)
 {
 	const char *t = (const char *)c;
 
-	for (unsigned l = 0; l < offsetof(struct tcb, irs) / RTE_CACHE_LINE_SIZE; l++)
+	for (unsigned l = 0; l < TCB_HOT_LINES; l++)
 		rte_prefetch0(t + l * RTE_CACHE_LINE_SIZE);
 }
 
@@ -201,17 +202,17 @@ fc_tcp_send_ref(struct fc_tcp_conn *c, const void *p, size_t len)
 	int rc;
 
 	/* Chunks precede the mbufs: once data was copied, the rest is copied behind it. */
-	if (t->sq_head != NULL)
+	if (t->flags2 & TF2_SQ_MBUFS)
 		return fc_tcp_send_copy(c, p, len);
 	rc = send_accept(t, p, len, &n);
 	if (rc < 0)
 		return rc;
-	if (t->sq_nref > 0 && t->sq_ref[t->sq_nref - 1] + t->sq_ref_len[t->sq_nref - 1] == p) {
+	if (t->sq_nref > 0 && *sq_ref_at(t, t->sq_nref - 1) + *sq_ref_len_at(t, t->sq_nref - 1) == p) {
 		/* The rest of the last chunk (a long reply sent as the window opens). */
-		t->sq_ref_len[t->sq_nref - 1] += n;
+		*sq_ref_len_at(t, t->sq_nref - 1) += n;
 	} else if (t->sq_nref < FC_TCP_SEND_REFS) {
-		t->sq_ref[t->sq_nref] = p;
-		t->sq_ref_len[t->sq_nref] = n;
+		*sq_ref_at(t, t->sq_nref) = p;
+		*sq_ref_len_at(t, t->sq_nref) = n;
 		t->sq_nref++;
 	} else {
 		return fc_tcp_send_copy(c, p, len);
@@ -300,6 +301,8 @@ fc_tcp_recv_hold(struct fc_tcp_conn *c, uint32_t bytes)
 	if (t->state == FC_TCP_CLOSED || (t->flags & TF_APP_GONE))
 		return -ENOTCONN;
 	t->rcv_hold = (uint64_t)t->rcv_hold + bytes > UINT32_MAX ? UINT32_MAX : t->rcv_hold + bytes;
+	if (t->rcv_hold != 0)
+		t->flags2 |= TF2_HOLD;
 	return 0;
 }
 
@@ -314,6 +317,8 @@ fc_tcp_recv_release(struct fc_tcp_conn *c, uint32_t bytes)
 		return -ENOTCONN;
 	before = SEQ_GT(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
 	t->rcv_hold -= RTE_MIN(bytes, t->rcv_hold);
+	if (t->rcv_hold == 0)
+		t->flags2 &= (uint8_t)~TF2_HOLD;
 	after = tcp_rcv_window(ctx, t);
 	/* Receiver SWS avoidance (RFC 9293 §3.8.6.2.2): announce only a useful opening. */
 	if (after - before >= RTE_MIN((uint32_t)ctx->cfg.mss, ctx->rcv_wnd_max / 2))

@@ -242,17 +242,38 @@ tcb_alloc(struct fc_tcp_ctx *ctx)
 	return t;
 }
 
+/* Record @ops in the TCB: as an index in the context's table where it is (or still fits). */
+void
+tcb_set_ops(struct fc_tcp_ctx *ctx, struct tcb *t, const struct fc_tcp_ops *ops)
+{
+	t->ops = ops;
+	t->ops_i = 0;
+	if (ops == NULL)
+		return;
+	for (unsigned i = 1; i < TCP_OPS_TAB; i++) {
+		if (ctx->ops_tab[i] == NULL)
+			ctx->ops_tab[i] = ops;
+		if (ctx->ops_tab[i] == ops) {
+			t->ops_i = (uint8_t)i;
+			return;
+		}
+	}
+}
+
 void
 tcp_sq_free(struct fc_tcp_ctx *ctx, struct tcb *t)
 {
-	struct rte_mbuf *m = t->sq_head, *n;
+	if (t->flags2 & TF2_SQ_MBUFS) {
+		struct rte_mbuf *m = t->sq_head, *n;
 
-	while (m != NULL) {
-		n = mb_meta(ctx, m)->next;
-		rte_pktmbuf_free(m);
-		m = n;
+		while (m != NULL) {
+			n = mb_meta(ctx, m)->next;
+			rte_pktmbuf_free(m);
+			m = n;
+		}
+		t->sq_head = t->sq_tail = t->sq_cur = NULL;
+		t->flags2 &= (uint8_t)~TF2_SQ_MBUFS;
 	}
-	t->sq_head = t->sq_tail = t->sq_cur = NULL;
 	t->sq_nref = 0;
 	t->sq_len = 0;
 	t->sq_off = 0;
@@ -261,12 +282,13 @@ tcp_sq_free(struct fc_tcp_ctx *ctx, struct tcb *t)
 void
 tcp_ooo_free(struct fc_tcp_ctx *ctx, struct tcb *t)
 {
-	struct rte_mbuf *m = t->ooo, *n;
+	struct rte_mbuf *m, *n;
 
-	while (m != NULL) {
+	if (t->ooo_cnt == 0)
+		return;
+	for (m = t->ooo; m != NULL; m = n) {
 		n = mb_meta(ctx, m)->next;
 		rte_pktmbuf_free(m);
-		m = n;
 	}
 	t->ooo = NULL;
 	t->ooo_cnt = 0;
@@ -284,8 +306,10 @@ tcb_app_closed(struct fc_tcp_ctx *ctx, struct tcb *t, enum fc_tcp_close_reason r
 		ctx->cnt.drops++;
 	if (reason == FC_TCP_CLOSE_TIMEOUT)
 		ctx->cnt.conn_timeouts++;
-	if (t->ops != NULL && t->ops->on_closed != NULL)
-		t->ops->on_closed((struct fc_tcp_conn *)t, t->user, reason);
+	const struct fc_tcp_ops *ops = tcb_ops(ctx, t);
+
+	if (ops != NULL && ops->on_closed != NULL)
+		ops->on_closed((struct fc_tcp_conn *)t, t->user, reason);
 }
 
 /*
@@ -505,7 +529,7 @@ fc_tcp_conn_set_user(struct fc_tcp_conn *c, const struct fc_tcp_ops *ops, void *
 	struct tcb *t = (struct tcb *)c;
 
 	if (ops != NULL)
-		t->ops = ops;
+		tcb_set_ops(tcb_ctx(t), t, ops);
 	t->user = user;
 }
 

@@ -110,6 +110,24 @@ half_flight(const struct tcb *t)
 	return RTE_MAX(flight_size(t) / 2, 2u * t->mss);
 }
 
+/*
+ * RFC 5681 §3.1 growth for an ACK of @acked new bytes with @flight bytes outstanding before
+ * it. Only while the flight fills at least half of cwnd (RFC 7661 §4.3: an application-
+ * limited sender does not grow it, as Linux's tcp_is_cwnd_limited()): a request-response
+ * connection with one small request in flight would otherwise add every acknowledged byte
+ * to cwnd, without bound, and read the cold ssthresh on every ACK.
+ */
+static inline void
+cwnd_grow(struct tcb *t, uint32_t acked, uint32_t flight)
+{
+	if (flight < t->cwnd / 2)
+		return;
+	if (t->cwnd < t->ssthresh)
+		t->cwnd += RTE_MIN(acked, (uint32_t)t->mss); /* slow start */
+	else
+		t->cwnd += RTE_MAX(1u, (uint32_t)t->mss * t->mss / t->cwnd); /* eq. (3) */
+}
+
 static void
 init_cc(struct fc_tcp_ctx *ctx, struct tcb *t)
 {
@@ -184,8 +202,8 @@ established(struct fc_tcp_ctx *ctx, struct tcb *t)
 	/* A shutdown requested before the handshake completed (RFC 9293 §3.10.4). */
 	if (t->flags & TF_FIN_QUEUED)
 		t->state = FC_TCP_FIN_WAIT_1;
-	if (t->ops->on_connected != NULL)
-		t->ops->on_connected((struct fc_tcp_conn *)t, t->user);
+	if (tcb_ops(ctx, t)->on_connected != NULL)
+		tcb_ops(ctx, t)->on_connected((struct fc_tcp_conn *)t, t->user);
 }
 
 static void
@@ -194,8 +212,8 @@ notify_writable(struct fc_tcp_ctx *ctx, struct tcb *t)
 	if ((t->flags & TF_WANT_WRITE) && t->sq_len < ctx->cfg.snd_buf &&
 			!(t->flags & TF_APP_GONE)) {
 		t->flags &= ~TF_WANT_WRITE;
-		if (t->ops->on_writable != NULL)
-			t->ops->on_writable((struct fc_tcp_conn *)t, t->user);
+		if (tcb_ops(ctx, t)->on_writable != NULL)
+			tcb_ops(ctx, t)->on_writable((struct fc_tcp_conn *)t, t->user);
 	}
 }
 
@@ -212,17 +230,17 @@ sq_ack(struct fc_tcp_ctx *ctx, struct tcb *t, uint32_t ack)
 	t->sq_seq = upto;
 	t->sq_len -= n;
 	n += t->sq_off;
-	while (t->sq_nref > 0 && n >= t->sq_ref_len[0]) {
+	while (t->sq_nref > 0 && n >= t->sq_ref0_len) {
 		/* The application's chunk is acknowledged: nothing to free. */
-		n -= t->sq_ref_len[0];
-		for (unsigned i = 1; i < t->sq_nref; i++) {
-			t->sq_ref[i - 1] = t->sq_ref[i];
-			t->sq_ref_len[i - 1] = t->sq_ref_len[i];
+		n -= t->sq_ref0_len;
+		for (unsigned i = 1; i < RTE_MIN(t->sq_nref, (unsigned)FC_TCP_SEND_REFS); i++) {
+			*sq_ref_at(t, i - 1) = *sq_ref_at(t, i);
+			*sq_ref_len_at(t, i - 1) = *sq_ref_len_at(t, i);
 		}
 		t->sq_nref--;
 	}
-	if (t->sq_nref > 0 || t->sq_head == NULL) {
-		/* (No mbufs: the fourth line, sq_tail and sq_cur, stays untouched.) */
+	if (t->sq_nref > 0 || !(t->flags2 & TF2_SQ_MBUFS)) {
+		/* (No mbufs: the cold lines, sq_head on, stay untouched.) */
 		t->sq_off = n;
 		return;
 	}
@@ -235,8 +253,10 @@ sq_ack(struct fc_tcp_ctx *ctx, struct tcb *t, uint32_t ack)
 			t->sq_cur = NULL;
 		rte_pktmbuf_free(m);
 	}
-	if (t->sq_head == NULL)
+	if (t->sq_head == NULL) {
 		t->sq_tail = NULL;
+		t->flags2 &= (uint8_t)~TF2_SQ_MBUFS;
+	}
 	t->sq_off = n;
 }
 
@@ -245,8 +265,10 @@ sq_ack(struct fc_tcp_ctx *ctx, struct tcb *t, uint32_t ack)
 static void
 ack_new(struct fc_tcp_ctx *ctx, struct tcb *t, uint32_t ack, uint32_t ts_ecr)
 {
-	/* The SYN occupies a sequence number but is no data for congestion control. */
-	uint32_t acked = ack - t->snd_una - (t->snd_una == t->iss);
+	/* The SYN occupies a sequence number but is no data for congestion control; it is
+	 * unacknowledged exactly while SND.UNA is below the first data byte (ISS + 1). */
+	uint32_t acked = ack - t->snd_una - SEQ_LT(t->snd_una, t->sq_seq);
+	uint32_t flight = flight_size(t);
 
 	if ((t->flags & TF_RTT_ON) && SEQ_GEQ(ack, t->rtt_seq)) {
 		t->flags &= ~TF_RTT_ON;
@@ -286,10 +308,7 @@ ack_new(struct fc_tcp_ctx *ctx, struct tcb *t, uint32_t ack, uint32_t ts_ecr)
 		}
 	} else {
 		t->dupacks = 0;
-		if (t->cwnd < t->ssthresh)
-			t->cwnd += RTE_MIN(acked, (uint32_t)t->mss); /* RFC 5681 §3.1 slow start */
-		else
-			t->cwnd += RTE_MAX(1u, (uint32_t)t->mss * t->mss / t->cwnd); /* eq. (3) */
+		cwnd_grow(t, acked, flight);
 	}
 	/* RFC 6298 §5.2 / §5.3 */
 	if (t->snd_una == t->snd_max)
@@ -360,11 +379,13 @@ static void
 deliver(struct fc_tcp_ctx *ctx, struct tcb *t, struct rte_mbuf *m)
 {
 	ctx->cnt.rx_bytes += m->pkt_len;
-	if ((t->flags & (TF_NO_DELIVER | TF_APP_GONE)) || t->ops->on_data == NULL) {
+	const struct fc_tcp_ops *ops = tcb_ops(ctx, t);
+
+	if ((t->flags & (TF_NO_DELIVER | TF_APP_GONE)) || ops->on_data == NULL) {
 		fc_tcp_mbuf_free(m);
 		return;
 	}
-	t->ops->on_data((struct fc_tcp_conn *)t, t->user, m);
+	ops->on_data((struct fc_tcp_conn *)t, t->user, m);
 }
 
 /* The peer's FIN is next in sequence (RFC 9293 §3.10.7.4 eighth check). */
@@ -389,8 +410,8 @@ fin_in_order(struct fc_tcp_ctx *ctx, struct tcb *t)
 	default:
 		return;
 	}
-	if (!(t->flags & TF_APP_GONE) && t->ops->on_eof != NULL)
-		t->ops->on_eof((struct fc_tcp_conn *)t, t->user);
+	if (!(t->flags & TF_APP_GONE) && tcb_ops(ctx, t)->on_eof != NULL)
+		tcb_ops(ctx, t)->on_eof((struct fc_tcp_conn *)t, t->user);
 }
 
 /* Bounded out-of-order queue, sorted by seq (RFC 9293 §3.10.7.4 seventh check, RFC 5681
@@ -476,7 +497,7 @@ data_in(struct fc_tcp_ctx *ctx, struct tcb *t, struct rte_mbuf *m, const struct 
 	deliver(ctx, t, m);
 	if (t->state == FC_TCP_CLOSED)
 		return;
-	if (t->ooo != NULL) {
+	if (t->ooo_cnt != 0) {
 		/* Filling a hole: ACK at once (RFC 5681 §4.2). */
 		if (ooo_pull(ctx, t))
 			fin = true;
@@ -549,7 +570,6 @@ syn_sent_input(struct fc_tcp_ctx *ctx, struct tcb *t, const struct seg *s)
 	t->max_snd_wnd = t->snd_wnd;
 	t->snd_wl1 = s->seq;
 	if (s->flags & TH_ACK) {
-		t->snd_wl2 = s->ack;
 		t->snd_una = s->ack;
 		t->sq_seq = t->iss + 1;
 		/* Karn: the SYN's RTT counts only if it was not retransmitted. */
@@ -596,7 +616,7 @@ listen_input(struct fc_tcp_ctx *ctx, struct tcp_listener *l, const struct seg *s
 	t->local_port = s->lport;
 	t->state = FC_TCP_SYN_RCVD;
 	t->flags = TF_PASSIVE;
-	t->ops = l->ops;
+	tcb_set_ops(ctx, t, l->ops);
 	t->user = l->user;
 	t->irs = s->seq;
 	t->rcv_nxt = s->seq + 1;
@@ -658,10 +678,9 @@ segment_input(struct fc_tcp_ctx *ctx, struct tcb *t, struct seg *s, struct rte_m
 	if (t->state == FC_TCP_ESTABLISHED &&
 			(s->flags & (TH_SYN | TH_FIN | TH_RST | TH_ACK)) == TH_ACK &&
 			s->seq == t->rcv_nxt && s->ack == t->snd_una && s->len > 0 &&
-			s->len <= wnd && t->ooo == NULL &&
+			s->len <= wnd && t->ooo_cnt == 0 &&
 			(s->wnd << t->snd_wscale) == t->snd_wnd && !ctx->cfg.delayed_ack) {
 		t->snd_wl1 = s->seq;
-		t->snd_wl2 = s->ack;
 		/* RFC 7323 §4.3: in sequence, so SEG.SEQ <= Last.ACK.sent. */
 		if ((t->flags & TF_TS_OK) && s->opts.has_ts &&
 				SEQ_GEQ(s->opts.ts_val, t->ts_recent))
@@ -768,14 +787,14 @@ segment_input(struct fc_tcp_ctx *ctx, struct tcb *t, struct seg *s, struct rte_m
 		t->snd_wnd = s->wnd << t->snd_wscale;
 		t->max_snd_wnd = RTE_MAX(t->max_snd_wnd, t->snd_wnd);
 		t->snd_wl1 = s->seq;
-		t->snd_wl2 = s->ack;
 		established(ctx, t);
 		if (t->state == FC_TCP_CLOSED)
 			goto drop;
 	}
 	/* RFC 5961 §5.2: acceptable ACKs lie in [SND.UNA - MAX.SND.WND, SND.NXT]. */
-	if (SEQ_GT(s->ack, t->snd_max) ||
-			SEQ_LT(s->ack, t->snd_una - RTE_MAX(t->max_snd_wnd, 65535u))) {
+	/* (MAX.SND.WND, a cold field, is read only for an ACK below SND.UNA.) */
+	if (SEQ_GT(s->ack, t->snd_max) || (SEQ_LT(s->ack, t->snd_una) &&
+			SEQ_LT(s->ack, t->snd_una - RTE_MAX(t->max_snd_wnd, 65535u)))) {
 		challenge_ack(ctx, t);
 		goto drop;
 	}
@@ -785,7 +804,7 @@ segment_input(struct fc_tcp_ctx *ctx, struct tcb *t, struct seg *s, struct rte_m
 			SEQ_GEQ(s->opts.ts_val, t->ts_recent))
 		t->ts_recent = s->opts.ts_val;
 	{
-		uint32_t old_wnd = t->snd_wnd;
+		uint32_t old_wnd = t->snd_wnd, old_una = t->snd_una;
 		uint32_t new_wnd = s->wnd << t->snd_wscale;
 		bool dup = s->ack == t->snd_una && !(s->flags & TH_FIN) &&
 			t->snd_max != t->snd_una;
@@ -807,13 +826,13 @@ segment_input(struct fc_tcp_ctx *ctx, struct tcb *t, struct seg *s, struct rte_m
 			ack_new(ctx, t, s->ack, s->opts.has_ts ? s->opts.ts_ecr : 0);
 		else if (dup)
 			ack_dup(ctx, t);
-		/* Window update (RFC 9293 §3.10.7.4, SND.WL1/WL2 rule). */
-		if (SEQ_LT(t->snd_wl1, s->seq) ||
-				(t->snd_wl1 == s->seq && SEQ_LEQ(t->snd_wl2, s->ack))) {
+		/* Window update (RFC 9293 §3.10.7.4): only from an ACK at or above SND.UNA, and
+		 * then SND.WL2 =< SEG.ACK always holds (struct tcb), so the rule is WL1's. */
+		if (SEQ_GEQ(s->ack, old_una) && SEQ_LEQ(t->snd_wl1, s->seq)) {
 			t->snd_wnd = new_wnd;
 			t->snd_wl1 = s->seq;
-			t->snd_wl2 = s->ack;
-			if (new_wnd > t->max_snd_wnd)
+			/* max_snd_wnd >= old_wnd: only a change can raise it. */
+			if (new_wnd != old_wnd && new_wnd > t->max_snd_wnd)
 				t->max_snd_wnd = new_wnd;
 			if (old_wnd == 0 && new_wnd > 0 && t->snd_una == t->snd_max) {
 				/* Window opened: leave persist, send now. */
@@ -973,11 +992,9 @@ hint_lookup(struct fc_tcp_ctx *ctx, struct rx_hint *h)
 			t = flow_lookup(ctx, h->rip, (uint16_t)(h->ports >> 16),
 					(uint16_t)h->ports);
 	}
-	if (t != NULL) {
-		rte_prefetch0(t);
-		rte_prefetch0((const char *)t + RTE_CACHE_LINE_SIZE);
-		rte_prefetch0((const char *)t + 2 * RTE_CACHE_LINE_SIZE);
-	}
+	if (t != NULL)
+		for (unsigned l = 0; l < TCB_HOT_LINES; l++)
+			rte_prefetch0((const char *)t + l * RTE_CACHE_LINE_SIZE);
 	h->t = t;
 }
 
@@ -990,7 +1007,7 @@ tcb_prefetch_deps(const struct fc_tcp_ctx *ctx, const struct tcb *t)
 {
 	if (t == NULL)
 		return;
-	if (t->sq_head != NULL) {
+	if (t->flags2 & TF2_SQ_MBUFS) {
 		/* Line 0 (length, refcnt, pool) and line 1 (next, the queue link). */
 		rte_prefetch0(t->sq_head);
 		rte_prefetch0((const char *)t->sq_head + RTE_CACHE_LINE_SIZE);

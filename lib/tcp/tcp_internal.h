@@ -64,8 +64,13 @@
 #define TF_IN_TXLIST  0x4000 /* queued on ctx->ack_list for the output pass (tcp_flush_acks) */
 #define TF_VISIBLE    0x8000 /* the application knows the connection (active, or accepted) */
 
+/* Distinct callback tables a context interns (tcb_set_ops()); more fall back to tcb.ops. */
+#define TCP_OPS_TAB 16
+
 /* tcb.flags2 */
 #define TF2_SACK_OK   0x01   /* SACK-permitted exchanged (RFC 2018 §2) */
+#define TF2_SQ_MBUFS  0x02   /* the send queue holds mbufs (sq_head != NULL) */
+#define TF2_HOLD      0x04   /* the application holds received bytes (rcv_hold != 0) */
 
 /* RFC 7323 §3.2: NOP NOP TS(10). */
 #define TCP_TS_OPT_LEN 12
@@ -82,50 +87,56 @@ struct tcp_mb_meta {
 
 /*
  * Transmission control block, RFC 9293 §3.3.1. Four cache lines, of which a request-response
- * exchange touches the first three (static assert below); indices instead of pointers where
- * a 32-bit index is enough.
+ * exchange touches the first two (TCB_HOT_LINES, static assert below): at 50,000 connections
+ * per side every line it touches is a miss, and the TCBs of both sides share one L3 with
+ * everything else. Indices instead of pointers where a 32-bit index is enough.
+ *
+ * What the exchange does not touch lives from the third line on, and hot flags or counts
+ * tell when a cold field matters: sq_head behind TF2_SQ_MBUFS, ooo behind ooo_cnt, rcv_hold
+ * behind TF2_HOLD, ops behind ops_i, the wheel links behind tm_tick (tcp_timer.c), and
+ * max_snd_wnd and ssthresh behind the checks that need them (see their comments).
  */
 struct tcb {
 	/* Send sequence space (RFC 9293 §3.3.1). snd_max is the highest seq ever sent
-	 * (snd_nxt goes back to snd_una after an RTO, go-back-N). */
+	 * (snd_nxt goes back to snd_una after an RTO, go-back-N). There is no SND.WL2: the
+	 * window is updated only from ACKs at or above SND.UNA (§3.10.7.4), and every WL2
+	 * was such an ACK, so "SND.WL2 =< SEG.ACK" always holds where it is asked. */
 	uint32_t snd_una;
 	uint32_t snd_nxt;
 	uint32_t snd_max;
 	uint32_t snd_wnd;      /* scaled */
 	uint32_t snd_wl1;
-	uint32_t snd_wl2;
-	uint32_t iss;
-	uint32_t max_snd_wnd;  /* RFC 5961 §5.2 MAX.SND.WND */
 	/* Receive sequence space. */
 	uint32_t rcv_nxt;
 	uint32_t rcv_adv;      /* right edge of the window we advertised */
-	uint32_t rcv_hold;     /* bytes the application holds (fc_tcp_recv_hold) */
-	/* Congestion control, RFC 5681 + RFC 6582. */
+	/* Congestion control, RFC 5681 + RFC 6582 (ssthresh is cold: cwnd_grow()). */
 	uint32_t cwnd;
-	uint32_t ssthresh;
-	/* Send queue: first the application's own chunks (sq_ref, fc_tcp_send_ref), then
-	 * mbufs (sq_head...). sq_seq is the seq of the first unacknowledged data byte, at
-	 * offset sq_off in the head chunk: sq_ref[0] while sq_nref > 0, else sq_head. */
+	/* Send queue: first the application's own chunks (sq_ref0, then sq_ref_more[];
+	 * fc_tcp_send_ref), then mbufs (sq_head...). sq_seq is the seq of the first
+	 * unacknowledged data byte, at offset sq_off in the head chunk: the first reference
+	 * while sq_nref > 0, else sq_head. */
 	uint32_t sq_seq;
 	uint32_t sq_len;       /* bytes queued from sq_seq on */
 	uint32_t sq_off;
-	uint32_t sq_ref_len[FC_TCP_SEND_REFS];
+	uint32_t sq_ref0_len;
 	/* RTT estimation, RFC 6298, all in microseconds. */
 	uint32_t srtt_us;
 	uint32_t rttvar_us;
 	uint32_t rto_us;       /* including back-off */
+	uint32_t ts_recent;    /* RFC 7323 §4.3 */
+	/* Line 1. */
 	uint32_t rtt_seq;
 	uint32_t rtt_start_us;
-	uint32_t ts_recent;    /* RFC 7323 §4.3 */
-	/* Timer wheel links (indices into ctx->tcbs, 0 = none) and ticks. */
-	uint32_t tm_next;
-	uint32_t tm_prev;
-	uint32_t tm_tick;      /* tick of the wheel slot we sit in */
-	uint32_t rto_tick;     /* deadline of the state timer */
+	/* Timers (tcp_timer.c): the tick of the wheel slot we sit in (0 = none) and the
+	 * deadline of the state timer. */
+	uint32_t tm_tick;
+	uint32_t rto_tick;
 	/* Identity. */
 	uint32_t remote_ip;    /* host order */
 	uint16_t remote_port;  /* host order */
 	uint16_t local_port;   /* host order */
+	uint32_t ack_next;     /* ctx->ack_list link */
+	uint32_t idx;          /* own index */
 	uint16_t flags;        /* TF_* */
 	uint16_t mss;          /* send MSS: payload of a full segment, net of the timestamp
 				* option (RFC 6691 §2), not of SACK blocks */
@@ -134,27 +145,50 @@ struct tcb {
 	uint8_t rcv_wscale;
 	uint8_t retries;
 	uint8_t dupacks;
-	uint8_t ooo_cnt;
+	uint8_t ooo_cnt;       /* segments in ooo (0 exactly when ooo is NULL) */
 	uint8_t acks_pending;  /* segments received since our last ACK (delayed ACK) */
 	uint8_t flags2;        /* TF2_* */
-	uint8_t sq_nref;       /* chunks in sq_ref[] */
-	const uint8_t *sq_ref[FC_TCP_SEND_REFS];
-	struct rte_mbuf *sq_head;
-	struct rte_mbuf *ooo;  /* sorted by seq */
-	const struct fc_tcp_ops *ops;
+	uint8_t sq_nref;       /* references in the send queue (sq_ref_at()) */
+	uint8_t ops_i;         /* index in ctx->ops_tab, 0 = the one in ops (tcb_ops()) */
 	void *user;            /* tcbs[0].user holds the context (see tcb_ctx()) */
-	uint32_t ack_next;     /* ctx->ack_list link */
-	uint32_t idx;          /* own index */
-	/* Fourth line: what a request-response exchange does not touch. */
-	uint32_t irs;
-	uint32_t recover;      /* RFC 6582 */
+	const uint8_t *sq_ref0;
+	/* Line 2 on: what a request-response exchange does not touch. */
+	const uint8_t *sq_ref_more[FC_TCP_SEND_REFS - 1];
+	uint32_t sq_ref_more_len[FC_TCP_SEND_REFS - 1];
+	uint32_t tm_next;      /* timer wheel links (indices into ctx->tcbs, 0 = none) */
+	uint32_t tm_prev;
+	struct rte_mbuf *sq_head;
 	struct rte_mbuf *sq_tail;
 	struct rte_mbuf *sq_cur; /* sq_cur/sq_cur_seq: where the newest mbuf send started */
+	struct rte_mbuf *ooo;  /* sorted by seq */
+	const struct fc_tcp_ops *ops;
 	uint32_t sq_cur_seq;
+	uint32_t iss;
+	uint32_t irs;
+	uint32_t recover;      /* RFC 6582 */
+	uint32_t ssthresh;
+	uint32_t max_snd_wnd;  /* RFC 5961 §5.2 MAX.SND.WND, never below snd_wnd */
+	uint32_t rcv_hold;     /* bytes the application holds (fc_tcp_recv_hold), TF2_HOLD */
 } __rte_cache_aligned;
 
-_Static_assert(offsetof(struct tcb, irs) <= 3 * RTE_CACHE_LINE_SIZE,
-	       "tcb: the fields of a request-response exchange beyond three cache lines");
+#define TCB_HOT_LINES 2
+
+_Static_assert(offsetof(struct tcb, sq_ref_more) <= TCB_HOT_LINES * RTE_CACHE_LINE_SIZE,
+	       "tcb: the fields of a request-response exchange beyond TCB_HOT_LINES");
+_Static_assert(sizeof(struct tcb) <= 4 * RTE_CACHE_LINE_SIZE, "tcb: beyond four lines");
+
+/* The send queue's i-th reference (i < sq_nref) and its length. */
+static inline const uint8_t **
+sq_ref_at(struct tcb *t, unsigned i)
+{
+	return i == 0 ? &t->sq_ref0 : &t->sq_ref_more[i - 1];
+}
+
+static inline uint32_t *
+sq_ref_len_at(struct tcb *t, unsigned i)
+{
+	return i == 0 ? &t->sq_ref0_len : &t->sq_ref_more_len[i - 1];
+}
 
 /* Flow-table entry: open addressing with linear probing, keyed on the remote side and the
  * local port (the local address is the context's only one). idx 0 = empty. Sixteen bytes,
@@ -233,6 +267,9 @@ struct fc_tcp_ctx {
 	uint16_t reta[512];
 	uint8_t rss_key[40];
 	struct tcp_listener listeners[FC_TCP_MAX_LISTENERS];
+	/* The distinct fc_tcp_ops a TCB may use, so that the TCB's hot lines hold a byte
+	 * (tcb.ops_i) instead of a pointer; [0] unused. */
+	const struct fc_tcp_ops *ops_tab[TCP_OPS_TAB];
 	size_t per_conn_bytes;
 } __rte_cache_aligned;
 
@@ -247,6 +284,13 @@ static inline struct fc_tcp_ctx *
 tcb_ctx(const struct tcb *t)
 {
 	return (struct fc_tcp_ctx *)(t - t->idx)->user;
+}
+
+/* The callbacks of @t: from the context's table, or the TCB's cold pointer when it was full. */
+static inline const struct fc_tcp_ops *
+tcb_ops(const struct fc_tcp_ctx *ctx, const struct tcb *t)
+{
+	return t->ops_i != 0 ? ctx->ops_tab[t->ops_i] : t->ops;
 }
 
 static inline struct tcb *
@@ -286,6 +330,7 @@ flow_prefetch(const struct fc_tcp_ctx *ctx, uint32_t rip, uint32_t ports)
 
 /* tcp_ctx.c */
 struct tcb *tcb_alloc(struct fc_tcp_ctx *ctx);
+void tcb_set_ops(struct fc_tcp_ctx *ctx, struct tcb *t, const struct fc_tcp_ops *ops);
 void tcb_close(struct fc_tcp_ctx *ctx, struct tcb *t, enum fc_tcp_close_reason reason, bool notify);
 void tcb_release_dead(struct fc_tcp_ctx *ctx);
 void tcb_app_closed(struct fc_tcp_ctx *ctx, struct tcb *t, enum fc_tcp_close_reason reason);
@@ -350,7 +395,8 @@ void tcp_timer_fire(struct fc_tcp_ctx *ctx, struct tcb *t);
 static inline uint32_t
 tcp_rcv_window(const struct fc_tcp_ctx *ctx, const struct tcb *t)
 {
-	uint32_t w = ctx->rcv_wnd_max > t->rcv_hold ? ctx->rcv_wnd_max - t->rcv_hold : 0;
+	uint32_t hold = (t->flags2 & TF2_HOLD) ? t->rcv_hold : 0;
+	uint32_t w = ctx->rcv_wnd_max > hold ? ctx->rcv_wnd_max - hold : 0;
 
 	if (SEQ_GT(t->rcv_adv, t->rcv_nxt + w))
 		w = t->rcv_adv - t->rcv_nxt;
@@ -364,7 +410,7 @@ tcp_sack_reserve(const struct tcb *t)
 {
 	uint32_t n;
 
-	if (t->ooo == NULL || !(t->flags2 & TF2_SACK_OK))
+	if (t->ooo_cnt == 0 || !(t->flags2 & TF2_SACK_OK))
 		return 0;
 	n = (t->flags & TF_TS_OK) ? TCP_SACK_MAX_BLOCKS - 1 : TCP_SACK_MAX_BLOCKS;
 	if (t->ooo_cnt < n)

@@ -309,12 +309,12 @@ attach_payload(struct fc_tcp_ctx *ctx, struct tcb *t, struct rte_mbuf *h, uint32
 	uint32_t pseq = t->sq_seq - t->sq_off, off; /* pseq: first byte of the head chunk */
 
 	for (unsigned i = 0; i < t->sq_nref && len > 0; i++) {
-		uint32_t rl = t->sq_ref_len[i];
+		uint32_t rl = *sq_ref_len_at(t, i);
 
 		if (seq - pseq < rl) {
 			uint32_t piece = RTE_MIN(len, rl - (seq - pseq));
 
-			if (append_copy(ctx, h, &last, t->sq_ref[i] + (seq - pseq), piece) < 0)
+			if (append_copy(ctx, h, &last, *sq_ref_at(t, i) + (seq - pseq), piece) < 0)
 				return -ENOMEM;
 			seq += piece;
 			len -= piece;
@@ -405,7 +405,7 @@ tcp_send_seg(struct fc_tcp_ctx *ctx, struct tcb *t, uint32_t seq, uint32_t len, 
 	} else {
 		if (t->flags & TF_TS_OK)
 			optlen = tcp_write_ts_opt(ctx, t, opts);
-		if (unlikely(t->ooo != NULL) && (t->flags2 & TF2_SACK_OK) && !(flags & TH_RST)) {
+		if (unlikely(t->ooo_cnt != 0) && (t->flags2 & TF2_SACK_OK) && !(flags & TH_RST)) {
 			/* RFC 2018 §4: SACK blocks in every ACK while data is queued out of order,
 			 * as many as fit in the 40 option bytes and, beside payload, in the MSS
 			 * (the callers sized the payload with tcp_seg_max()). */

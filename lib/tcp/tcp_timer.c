@@ -6,6 +6,15 @@
  *
  * Each TCB has one wheel entry. It carries the earliest of two deadlines: the state timer
  * (rto_tick: retransmission, persist, TIME_WAIT, FIN_WAIT_2, SYN) and the delayed ACK.
+ *
+ * The state timer is lazy, as BSD's callouts and Linux's sk_reset_timer() are where a
+ * timer is re-armed far more often than it fires. Arming it later than the entry's tick
+ * only moves rto_tick; stopping it only clears TF_RTO_ON. The entry fires at its tick and
+ * tcp_timer_fire() re-arms it at rto_tick, or drops it. A request-response exchange arms
+ * the timer on every request and stops it on every response: eagerly, each of those
+ * relinked the entry, writing the wheel links of two neighbouring TCBs, cold lines at
+ * 50,000 connections. Lazily, the links (the TCB's cold lines) are touched about once an
+ * RTO per connection instead of twice a request.
  */
 #include "tcp_internal.h"
 
@@ -61,18 +70,18 @@ tcp_set_rto_timer(struct fc_tcp_ctx *ctx, struct tcb *t, uint64_t delay_ns)
 		tick = ctx->cur_tick + 1;
 	t->rto_tick = (uint32_t)tick;
 	t->flags |= TF_RTO_ON;
-	if ((t->flags & TF_DELACK) && t->tm_tick != 0 &&
-			(int32_t)(t->tm_tick - (uint32_t)tick) < 0)
+	/* An entry due at or before the deadline fires first, and re-arms at rto_tick. */
+	if (t->tm_tick != 0 && (int32_t)(t->tm_tick - (uint32_t)tick) <= 0)
 		return;
 	timer_arm(ctx, t, tick);
 }
 
+/* Lazy: the entry stays, and finds nothing to do when it fires. */
 void
 tcp_stop_rto_timer(struct fc_tcp_ctx *ctx, struct tcb *t)
 {
+	(void)ctx;
 	t->flags &= ~TF_RTO_ON;
-	if (!(t->flags & TF_DELACK))
-		timer_cancel(ctx, t);
 }
 
 unsigned

@@ -3,12 +3,16 @@
  * lib/tcp internals against reference models: the flow table (open addressing with
  * backward-shift deletion) under random insert/remove, the timer wheel (exact expiry ticks,
  * deadlines beyond one revolution, cancel), and many concurrent connections over a lossy
- * wire (the wheel and the table under churn), the active opens' port hint. And the
- * checksum against DPDK's.
+ * wire (the wheel and the table under churn), the active opens' port hint, the lazy state
+ * timer, and that a request-response exchange touches only the TCB's hot lines (a guard
+ * page under the rest). And the checksum against DPDK's.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
@@ -348,29 +352,32 @@ test_send_ref_queue(void)
 	t->state = FC_TCP_ESTABLISHED;
 	t->flags = TF_VISIBLE;
 	t->mss = 1000;
-	t->ops = &app_ops;
+	tcb_set_ops(ctx, t, &app_ops);
 	t->snd_una = t->snd_nxt = t->snd_max = t->sq_seq = 1;
 	conn = (struct fc_tcp_conn *)t;
 	CHECK_EQ(fc_tcp_send_ref(conn, a, 100), 100);
 	CHECK_EQ(fc_tcp_send_ref(conn, a + 100, 50), 50);
 	CHECK_EQ(t->sq_nref, 1);
-	CHECK_EQ(t->sq_ref_len[0], 150);
+	CHECK_EQ(t->sq_ref0_len, 150);
 	CHECK(t->sq_head == NULL);
 	CHECK_EQ(fc_tcp_send_ref(conn, b, 10), 10);
 	CHECK_EQ(t->sq_nref, 2);
-	CHECK(t->sq_ref[1] == (const uint8_t *)b);
+	CHECK(*sq_ref_at(t, 1) == (const uint8_t *)b);
 	CHECK(t->sq_head == NULL);
+	CHECK(!(t->flags2 & TF2_SQ_MBUFS));
 	CHECK_EQ(fc_tcp_send_ref(conn, a + 150, 10), 10);   /* a third chunk: copied */
 	CHECK_EQ(t->sq_nref, 2);
 	CHECK(t->sq_head != NULL);
+	CHECK(t->flags2 & TF2_SQ_MBUFS);
 	CHECK_EQ(fc_tcp_send_ref(conn, b + 10, 5), 5);      /* behind copied data: copied */
 	CHECK_EQ(t->sq_nref, 2);
-	CHECK_EQ(t->sq_ref_len[1], 10);
+	CHECK_EQ(*sq_ref_len_at(t, 1), 10);
 	CHECK_EQ(t->sq_len, 175);
 	CHECK_EQ(fc_tcp_send_space(conn), c.snd_buf ? c.snd_buf - 175 : 256 * 1024 - 175);
 	tcb_close(ctx, t, FC_TCP_CLOSE_ABORTED, false);
 	CHECK_EQ(t->sq_nref, 0);
 	CHECK(t->sq_head == NULL);
+	CHECK(!(t->flags2 & TF2_SQ_MBUFS));
 	fc_tcp_process(ctx, 1);
 	fc_tcp_ctx_free(ctx);
 	CHECK_EQ(rte_mempool_avail_count(mp), avail0);
@@ -428,6 +435,266 @@ test_cksum(void)
 	}
 }
 
+/* The lazy state timer (tcp_timer.c): re-armed later, it fires at the new deadline, not at
+ * the wheel entry's; re-armed earlier, at the earlier one; stopped, it never fires, and armed
+ * again after the stop, at the new deadline. Fake TIME_WAIT TCBs, whose expiry closes them. */
+static void
+test_lazy_rto(void)
+{
+	struct fc_tcp_config c = wire_default_cfg(mp, IP_B);
+	struct fc_tcp_ctx *ctx;
+	struct tcb *t[4];
+	/* Expected expiry tick of each; the arming happens at ticks 0 and 5. */
+	static const uint64_t want[4] = { 25, 8, 0, 30 };
+	uint64_t gone[4] = { 0 };
+	unsigned i;
+
+	c.max_conns = 4;
+	c.timer_res_ns = 1 * MS;
+	ctx = fc_tcp_ctx_create(&c, SOCKET_ID_ANY);
+	CHECK(ctx != NULL);
+	if (ctx == NULL)
+		return;
+	for (i = 0; i < 4; i++) {
+		t[i] = tcb_alloc(ctx);
+		t[i]->state = FC_TCP_TIME_WAIT;
+		t[i]->flags = TF_PASSIVE | TF_APP_GONE;
+		tcp_set_rto_timer(ctx, t[i], 10 * MS);
+	}
+	fc_tcp_process(ctx, 5 * MS);
+	tcp_set_rto_timer(ctx, t[0], 20 * MS);   /* later: the entry stays at tick 10 */
+	CHECK_EQ(t[0]->tm_tick, 10);
+	tcp_set_rto_timer(ctx, t[1], 3 * MS);    /* earlier: moved to tick 8 */
+	CHECK_EQ(t[1]->tm_tick, 8);
+	tcp_stop_rto_timer(ctx, t[2]);           /* stopped: the entry stays, inert */
+	CHECK_EQ(t[2]->tm_tick, 10);
+	tcp_stop_rto_timer(ctx, t[3]);
+	tcp_set_rto_timer(ctx, t[3], 25 * MS);   /* stopped, then armed later again */
+	for (uint64_t tick = 6; tick <= 40; tick++) {
+		fc_tcp_process(ctx, tick * MS);
+		for (i = 0; i < 4; i++)
+			if (gone[i] == 0 && t[i]->state == FC_TCP_CLOSED)
+				gone[i] = tick;
+	}
+	for (i = 0; i < 4; i++)
+		CHECK_EQ(gone[i], want[i]);
+	/* The stopped one left the wheel when its entry came due. */
+	CHECK_EQ(t[2]->tm_tick, 0);
+	CHECK_EQ(t[2]->state, FC_TCP_TIME_WAIT);
+	tcb_close(ctx, t[2], FC_TCP_CLOSE_NORMAL, false);
+	fc_tcp_process(ctx, 41 * MS);
+	CHECK_EQ(fc_tcp_nb_conns(ctx), 0);
+	fc_tcp_ctx_free(ctx);
+}
+
+/*
+ * The TCB's cold lines under a guard page: each context's TCB array is moved to a mapping
+ * where TCB 1's hot lines (TCB_HOT_LINES) end a page and the next page is PROT_NONE. A
+ * keep-alive exchange (request and response sent by reference, as the client and server
+ * send them) must never fault there. The fault handler records the address and lifts the
+ * protection, so a touch fails the check instead of the process.
+ */
+struct guard {
+	uint8_t *map;           /* two pages */
+	struct tcb *orig;       /* the context's own array */
+};
+
+static struct guard guards[2];
+static long page_size;
+static volatile sig_atomic_t cold_touches;
+static volatile uintptr_t cold_addr;
+
+static void
+cold_fault(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)uc;
+	cold_touches++;
+	cold_addr = (uintptr_t)si->si_addr;
+	for (unsigned i = 0; i < 2; i++)
+		if (guards[i].map != NULL)
+			mprotect(guards[i].map + page_size, (size_t)page_size,
+				 PROT_READ | PROT_WRITE);
+}
+
+static struct tcb *
+guard_tcbs(struct fc_tcp_ctx *ctx, struct guard *g)
+{
+	struct tcb *moved;
+
+	g->map = mmap(NULL, 2 * (size_t)page_size, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (g->map == MAP_FAILED) {
+		g->map = NULL;
+		return NULL;
+	}
+	moved = (struct tcb *)(g->map + page_size - TCB_HOT_LINES * RTE_CACHE_LINE_SIZE) - 1;
+	memcpy(moved, ctx->tcbs, 2 * sizeof(*moved));
+	g->orig = ctx->tcbs;
+	ctx->tcbs = moved;
+	return &moved[1];
+}
+
+static void
+guard_arm(bool on)
+{
+	for (unsigned i = 0; i < 2; i++)
+		mprotect(guards[i].map + page_size, (size_t)page_size,
+			 on ? PROT_NONE : PROT_READ | PROT_WRITE);
+}
+
+static struct tcb *
+guard_undo(struct fc_tcp_ctx *ctx, struct guard *g)
+{
+	memcpy(g->orig, ctx->tcbs, 2 * sizeof(struct tcb));
+	ctx->tcbs = g->orig;
+	munmap(g->map, 2 * (size_t)page_size);
+	g->map = NULL;
+	return &ctx->tcbs[1];
+}
+
+static const char rr_req[] = "GET /x HTTP/1.1\r\nHost: t\r\n\r\n";
+static const char rr_rsp[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+
+struct rr_app {
+	struct fc_tcp_conn *conn;
+	size_t bytes;
+	unsigned answers;
+	bool server;
+};
+
+static struct rr_app rr[2];
+
+static void
+rr_connected(struct fc_tcp_conn *c, void *user)
+{
+	struct rr_app *a = user != NULL ? user : &rr[1];
+
+	if (user == NULL)
+		fc_tcp_conn_set_user(c, NULL, a);
+	a->conn = c;
+}
+
+static void
+rr_data(struct fc_tcp_conn *c, void *user, struct rte_mbuf *m)
+{
+	struct rr_app *a = user;
+
+	a->bytes += m->pkt_len;
+	fc_tcp_mbuf_free(m);
+	if (a->server && a->bytes >= sizeof(rr_req) - 1) {
+		a->bytes -= sizeof(rr_req) - 1;
+		fc_tcp_send_ref(c, rr_rsp, sizeof(rr_rsp) - 1);
+	} else if (!a->server && a->bytes >= sizeof(rr_rsp) - 1) {
+		a->bytes -= sizeof(rr_rsp) - 1;
+		a->answers++;
+	}
+}
+
+static void
+rr_closed(struct fc_tcp_conn *c, void *user, enum fc_tcp_close_reason r)
+{
+	(void)c;
+	(void)r;
+	((struct rr_app *)user)->conn = NULL;
+}
+
+static const struct fc_tcp_ops rr_ops = {
+	.on_connected = rr_connected,
+	.on_data = rr_data,
+	.on_closed = rr_closed,
+};
+
+/* @n request-response exchanges on rr[0].conn; true when each was answered. */
+static bool
+rr_exchange(struct wire *w, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		unsigned before = rr[0].answers;
+
+		if (fc_tcp_send_ref(rr[0].conn, rr_req, sizeof(rr_req) - 1) !=
+				(int)sizeof(rr_req) - 1)
+			return false;
+		for (unsigned k = 0; k < 100 && rr[0].answers == before; k++)
+			wire_advance(w, w->step_ns);
+		if (rr[0].answers != before + 1)
+			return false;
+	}
+	return true;
+}
+
+static void
+test_hot_lines(void)
+{
+	unsigned avail0 = rte_mempool_avail_count(mp);
+	static struct wire w;
+	struct fc_tcp_config a = wire_default_cfg(mp, IP_A), b = wire_default_cfg(mp, IP_B);
+	struct sigaction sa = { 0 }, old;
+	struct tcb *t[2];
+
+	page_size = sysconf(_SC_PAGESIZE);
+	a.max_conns = b.max_conns = 1;
+	wire_init(&w, mp, 11);
+	w.ctx[0] = fc_tcp_ctx_create(&a, SOCKET_ID_ANY);
+	w.ctx[1] = fc_tcp_ctx_create(&b, SOCKET_ID_ANY);
+	CHECK(w.ctx[0] != NULL && w.ctx[1] != NULL);
+	if (w.ctx[0] == NULL || w.ctx[1] == NULL)
+		return;
+	memset(rr, 0, sizeof(rr));
+	rr[1].server = true;
+	CHECK_EQ(fc_tcp_listen(w.ctx[1], 80, &rr_ops, NULL), 0);
+	CHECK(fc_tcp_connect(w.ctx[0], IP_B, 80, &rr_ops, &rr[0], w.now) != NULL);
+	wire_advance(&w, 1 * MS);
+	CHECK(rr[0].conn != NULL && rr[1].conn != NULL);
+	if (rr[0].conn == NULL || rr[1].conn == NULL)
+		return;
+	/* Two exchanges unguarded: the first RTT sample and window settle. */
+	CHECK(rr_exchange(&w, 2));
+
+	sa.sa_sigaction = cold_fault;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSEGV, &sa, &old);
+	for (unsigned i = 0; i < 2; i++) {
+		t[i] = guard_tcbs(w.ctx[i], &guards[i]);
+		CHECK(t[i] != NULL);
+		if (t[i] == NULL)
+			return;
+		rr[i].conn = (struct fc_tcp_conn *)t[i];
+	}
+	/* The guard itself: a read of a cold field faults, once, and is recorded. */
+	guard_arm(true);
+	cold_touches = 0;
+	CHECK_EQ(*(volatile uint32_t *)&t[0]->iss, t[0]->iss);
+	CHECK_EQ(cold_touches, 1);
+	/* Well inside the SYN's RTO (the wheel entry that then comes due reads its links). */
+	guard_arm(true);
+	cold_touches = 0;
+	CHECK(rr_exchange(&w, 40));
+	CHECK_EQ(cold_touches, 0);
+	if (cold_touches != 0) {
+		for (unsigned i = 0; i < 2; i++)
+			if (cold_addr >= (uintptr_t)t[i] && cold_addr < (uintptr_t)(t[i] + 1))
+				printf("  side %u touched TCB offset %zu\n", i,
+				       (size_t)(cold_addr - (uintptr_t)t[i]));
+	}
+	guard_arm(false);
+	sigaction(SIGSEGV, &old, NULL);
+	for (unsigned i = 0; i < 2; i++)
+		rr[i].conn = (struct fc_tcp_conn *)guard_undo(w.ctx[i], &guards[i]);
+
+	/* Still a working connection: more exchanges past the RTO, then a close. */
+	wire_advance(&w, 150 * MS);
+	CHECK(rr_exchange(&w, 3));
+	fc_tcp_abort(rr[0].conn);
+	wire_advance(&w, 10 * MS);
+	CHECK(rr[0].conn == NULL && rr[1].conn == NULL);
+	wire_flush(&w);
+	fc_tcp_ctx_free(w.ctx[0]);
+	fc_tcp_ctx_free(w.ctx[1]);
+	CHECK_EQ(rte_mempool_avail_count(mp), avail0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -443,6 +710,8 @@ main(int argc, char **argv)
 	test_many_lossy();
 	test_port_hint();
 	test_send_ref_queue();
+	test_lazy_rto();
+	test_hot_lines();
 	test_cksum();
 	return fc_test_result("test_tcp_internal");
 }
