@@ -156,14 +156,15 @@ fc_tcp_ctx_create(const struct fc_tcp_config *cfg, int socket_id)
 		ctx->rcv_wscale++;
 
 	/* On 128-byte pairs of lines (what this CPU's L2 fetches together), like the
-	 * application's slots: a TCB's three hot lines and its cold fourth are two pairs. */
+	 * application's slots: a TCB's two hot lines are one pair, its two cold ones the other. */
 	ctx->tcbs = rte_zmalloc_socket("fc_tcp_tcbs", sizeof(struct tcb) * (c.max_conns + 1),
 		2 * RTE_CACHE_LINE_SIZE, socket_id);
 	nflows = pow2_at_least(c.max_conns * 2);
 	ctx->flows = rte_zmalloc_socket("fc_tcp_flows", sizeof(struct flow_ent) * nflows,
 		RTE_CACHE_LINE_SIZE, socket_id);
 	ctx->flow_mask = nflows - 1;
-	ctx->wheel = rte_zmalloc_socket("fc_tcp_wheel", sizeof(uint32_t) * c.timer_slots,
+	ctx->wheel = rte_zmalloc_socket("fc_tcp_wheel",
+		sizeof(uint32_t) * TCP_WHEEL_WAYS * c.timer_slots,
 		RTE_CACHE_LINE_SIZE, socket_id);
 	ctx->wheel_mask = c.timer_slots - 1;
 	ctx->txq = rte_zmalloc_socket("fc_tcp_txq", sizeof(struct rte_mbuf *) * c.txq_size,

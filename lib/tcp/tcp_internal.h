@@ -64,6 +64,9 @@
 #define TF_IN_TXLIST  0x4000 /* queued on ctx->ack_list for the output pass (tcp_flush_acks) */
 #define TF_VISIBLE    0x8000 /* the application knows the connection (active, or accepted) */
 
+/* Lists per timer-wheel slot (tcp_timer.c); a power of two. */
+#define TCP_WHEEL_WAYS 8
+
 /* Distinct callback tables a context interns (tcb_set_ops()); more fall back to tcb.ops. */
 #define TCP_OPS_TAB 16
 
@@ -231,6 +234,7 @@ struct fc_tcp_ctx {
 	struct fc_tcp_config cfg;      /* with defaults filled in */
 	uint64_t now_ns;
 	uint64_t cur_tick;
+	uint64_t next_tick_ns;         /* (cur_tick + 1) * timer_res_ns, or 0 before the first */
 	uint32_t now_us;               /* now_ns / 1000, truncated (RTT arithmetic) */
 	uint32_t ip_id;
 	uint32_t chal_count;           /* challenge ACKs sent in the current second */
@@ -248,7 +252,7 @@ struct fc_tcp_ctx {
 	uint32_t ack_head;             /* TCBs needing an output pass (next fc_tcp_tx_bulk) */
 	struct flow_ent *flows;
 	uint32_t flow_mask;
-	uint32_t *wheel;               /* slot heads */
+	uint32_t *wheel;               /* list heads, TCP_WHEEL_WAYS per slot */
 	uint32_t wheel_mask;
 	struct rte_mbuf **txq;
 	uint32_t txq_mask;

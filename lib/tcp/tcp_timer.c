@@ -4,6 +4,9 @@
  * doubly linked lists threaded through the TCBs, so arm and cancel are O(1). Entries whose
  * tick is more than one revolution away stay in their slot and are skipped until due.
  *
+ * A slot is TCP_WHEEL_WAYS lists (by TCB index), walked side by side: a list is a chain of
+ * dependent loads, each a miss at 50,000 connections, and the ways' chains overlap theirs.
+ *
  * Each TCB has one wheel entry. It carries the earliest of two deadlines: the state timer
  * (rto_tick: retransmission, persist, TIME_WAIT, FIN_WAIT_2, SYN) and the delayed ACK.
  *
@@ -18,13 +21,20 @@
  */
 #include "tcp_internal.h"
 
+/* The head of the list for TCB @idx in the slot of @tick. */
+static inline uint32_t *
+wheel_head(struct fc_tcp_ctx *ctx, uint32_t tick, uint32_t idx)
+{
+	return &ctx->wheel[(tick & ctx->wheel_mask) * TCP_WHEEL_WAYS + idx % TCP_WHEEL_WAYS];
+}
+
 static inline void
 wheel_unlink(struct fc_tcp_ctx *ctx, struct tcb *t)
 {
 	if (t->tm_prev != 0)
 		ctx->tcbs[t->tm_prev].tm_next = t->tm_next;
 	else
-		ctx->wheel[t->tm_tick & ctx->wheel_mask] = t->tm_next;
+		*wheel_head(ctx, t->tm_tick, t->idx) = t->tm_next;
 	if (t->tm_next != 0)
 		ctx->tcbs[t->tm_next].tm_prev = t->tm_prev;
 	t->tm_next = t->tm_prev = 0;
@@ -43,7 +53,7 @@ timer_cancel(struct fc_tcp_ctx *ctx, struct tcb *t)
 void
 timer_arm(struct fc_tcp_ctx *ctx, struct tcb *t, uint64_t tick)
 {
-	uint32_t s;
+	uint32_t *head;
 
 	timer_cancel(ctx, t);
 	if (tick <= ctx->cur_tick)
@@ -52,12 +62,12 @@ timer_arm(struct fc_tcp_ctx *ctx, struct tcb *t, uint64_t tick)
 	t->tm_tick = (uint32_t)tick;
 	if (t->tm_tick == 0)
 		t->tm_tick = 1;
-	s = t->tm_tick & ctx->wheel_mask;
+	head = wheel_head(ctx, t->tm_tick, t->idx);
 	t->tm_prev = 0;
-	t->tm_next = ctx->wheel[s];
+	t->tm_next = *head;
 	if (t->tm_next != 0)
 		ctx->tcbs[t->tm_next].tm_prev = t->idx;
-	ctx->wheel[s] = t->idx;
+	*head = t->idx;
 }
 
 /* Arm the state timer @delay_ns from now, keeping an earlier delayed-ACK deadline. */
@@ -84,6 +94,49 @@ tcp_stop_rto_timer(struct fc_tcp_ctx *ctx, struct tcb *t)
 	t->flags &= ~TF_RTO_ON;
 }
 
+/*
+ * Take the entries of slot @s due at @target off its lists, into @batch (room for @cap, at
+ * least TCP_WHEEL_WAYS). Returns how many; *@more is set when entries were left unvisited
+ * for want of room. One step of every way's chain per round, the next entries prefetched.
+ */
+static unsigned
+wheel_collect(struct fc_tcp_ctx *ctx, uint32_t s, uint64_t target, uint32_t *batch,
+	      unsigned cap, bool *more)
+{
+	uint32_t cur[TCP_WHEEL_WAYS];
+	unsigned nb = 0, live = 0;
+
+	for (unsigned w = 0; w < TCP_WHEEL_WAYS; w++) {
+		cur[w] = ctx->wheel[s * TCP_WHEEL_WAYS + w];
+		live += cur[w] != 0;
+	}
+	while (live > 0 && nb + TCP_WHEEL_WAYS <= cap) {
+		live = 0;
+		for (unsigned w = 0; w < TCP_WHEEL_WAYS; w++) {
+			struct tcb *t;
+			uint32_t next;
+
+			if (cur[w] == 0)
+				continue;
+			t = &ctx->tcbs[cur[w]];
+			next = t->tm_next;
+			if (next != 0) {
+				rte_prefetch0(&ctx->tcbs[next].tm_tick);
+				rte_prefetch0(&ctx->tcbs[next].tm_next);
+				live++;
+			}
+			if ((int32_t)(t->tm_tick - (uint32_t)target) <= 0) {
+				wheel_unlink(ctx, t);
+				t->tm_tick = 0;
+				batch[nb++] = cur[w];
+			}
+			cur[w] = next;
+		}
+	}
+	*more = live > 0;
+	return nb;
+}
+
 unsigned
 fc_tcp_process(struct fc_tcp_ctx *ctx, uint64_t now)
 {
@@ -94,7 +147,13 @@ fc_tcp_process(struct fc_tcp_ctx *ctx, uint64_t now)
 		ctx->now_ns = now;
 		ctx->now_us = (uint32_t)(now / 1000);
 	}
-	target = now / ctx->cfg.timer_res_ns;
+	/* Called on every poll: the division only once a tick has passed. */
+	if (now >= ctx->next_tick_ns) {
+		target = now / ctx->cfg.timer_res_ns;
+		ctx->next_tick_ns = (target + 1) * ctx->cfg.timer_res_ns;
+	} else {
+		target = ctx->cur_tick;
+	}
 	if (target > ctx->cur_tick) {
 		n = target - ctx->cur_tick;
 		if (n > ctx->wheel_mask + 1ull)
@@ -108,24 +167,12 @@ fc_tcp_process(struct fc_tcp_ctx *ctx, uint64_t now)
 			uint32_t s = (uint32_t)(first + i) & ctx->wheel_mask;
 			uint32_t batch[64];
 			unsigned nb, k;
+			bool more;
 
 			/* Collect a bounded batch, then fire: handlers may arm, cancel or close
-			 * any TCB, so the slot list is re-read after each batch. */
+			 * any TCB, so the slot's lists are re-read after each batch. */
 			do {
-				uint32_t idx = ctx->wheel[s];
-
-				nb = 0;
-				while (idx != 0 && nb < RTE_DIM(batch)) {
-					struct tcb *t = &ctx->tcbs[idx];
-					uint32_t next = t->tm_next;
-
-					if ((int32_t)(t->tm_tick - (uint32_t)target) <= 0) {
-						wheel_unlink(ctx, t);
-						t->tm_tick = 0;
-						batch[nb++] = idx;
-					}
-					idx = next;
-				}
+				nb = wheel_collect(ctx, s, target, batch, RTE_DIM(batch), &more);
 				for (k = 0; k < nb; k++) {
 					struct tcb *t = &ctx->tcbs[batch[k]];
 
@@ -134,7 +181,7 @@ fc_tcp_process(struct fc_tcp_ctx *ctx, uint64_t now)
 					fired++;
 					tcp_timer_fire(ctx, t);
 				}
-			} while (nb == RTE_DIM(batch));
+			} while (more);
 		}
 		tcp_flush_acks(ctx);
 		ctx->in_burst = 0;

@@ -2,10 +2,11 @@
 /*
  * lib/tcp internals against reference models: the flow table (open addressing with
  * backward-shift deletion) under random insert/remove, the timer wheel (exact expiry ticks,
- * deadlines beyond one revolution, cancel), and many concurrent connections over a lossy
- * wire (the wheel and the table under churn), the active opens' port hint, the lazy state
- * timer, and that a request-response exchange touches only the TCB's hot lines (a guard
- * page under the rest). And the checksum against DPDK's.
+ * deadlines beyond one revolution, cancel, a slot fuller than one expiry batch), many
+ * concurrent connections over a lossy wire (the wheel and the table under churn), the
+ * active opens' port hint, the lazy state timer, and that a request-response exchange
+ * touches only the TCB's hot lines (a guard page under the rest). And the checksum against
+ * DPDK's.
  */
 #include <errno.h>
 #include <signal.h>
@@ -147,6 +148,51 @@ test_timer_wheel(void)
 	for (i = 5; i <= 64; i += 5)
 		tcb_close(ctx, &ctx->tcbs[i], FC_TCP_CLOSE_NORMAL, false);
 	fc_tcp_process(ctx, 1200 * MS);
+	CHECK_EQ(fc_tcp_nb_conns(ctx), 0);
+	fc_tcp_ctx_free(ctx);
+}
+
+/* A crowded slot: more entries due at once than one batch of fc_tcp_process() holds, spread
+ * over the slot's ways, beside entries of the same slot a revolution later and stopped
+ * ones. Each fires at its tick, the later ones a revolution on, the stopped ones never. */
+static void
+test_wheel_crowded(void)
+{
+	struct fc_tcp_config c = wire_default_cfg(mp, IP_B);
+	struct fc_tcp_ctx *ctx;
+	unsigned i, closed;
+
+	c.max_conns = 300;
+	c.timer_slots = 64;
+	c.timer_res_ns = 1 * MS;
+	ctx = fc_tcp_ctx_create(&c, SOCKET_ID_ANY);
+	CHECK(ctx != NULL);
+	if (ctx == NULL)
+		return;
+	for (i = 1; i <= 300; i++) {
+		struct tcb *t = tcb_alloc(ctx);
+
+		t->state = FC_TCP_TIME_WAIT;
+		t->flags = TF_PASSIVE | TF_APP_GONE;
+		/* 1..200 at tick 10, 201..260 at tick 74 (the same slot), 261..300 stopped. */
+		tcp_set_rto_timer(ctx, t, (i <= 200 ? 10 : 74) * MS);
+		if (i > 260)
+			tcp_stop_rto_timer(ctx, t);
+	}
+	fc_tcp_process(ctx, 9 * MS);
+	CHECK_EQ(fc_tcp_nb_conns(ctx), 300);
+	fc_tcp_process(ctx, 10 * MS);
+	CHECK_EQ(fc_tcp_nb_conns(ctx), 100);
+	for (i = 1, closed = 0; i <= 200; i++)
+		closed += ctx->tcbs[i].state == FC_TCP_CLOSED;
+	CHECK_EQ(closed, 200);
+	fc_tcp_process(ctx, 73 * MS);
+	CHECK_EQ(fc_tcp_nb_conns(ctx), 100);
+	fc_tcp_process(ctx, 74 * MS);
+	CHECK_EQ(fc_tcp_nb_conns(ctx), 40);
+	for (i = 261; i <= 300; i++)
+		tcb_close(ctx, &ctx->tcbs[i], FC_TCP_CLOSE_NORMAL, false);
+	fc_tcp_process(ctx, 75 * MS);
 	CHECK_EQ(fc_tcp_nb_conns(ctx), 0);
 	fc_tcp_ctx_free(ctx);
 }
@@ -707,6 +753,7 @@ main(int argc, char **argv)
 		return 1;
 	test_flow_table();
 	test_timer_wheel();
+	test_wheel_crowded();
 	test_many_lossy();
 	test_port_hint();
 	test_send_ref_queue();
