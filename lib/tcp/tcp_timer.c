@@ -70,7 +70,8 @@ timer_arm(struct fc_tcp_ctx *ctx, struct tcb *t, uint64_t tick)
 	*head = t->idx;
 }
 
-/* Arm the state timer @delay_ns from now, keeping an earlier delayed-ACK deadline. */
+/* Arm the state timer @delay_ns from now; an earlier entry (a delayed ACK, or one kept
+ * lazily) stays where it is. */
 void
 tcp_set_rto_timer(struct fc_tcp_ctx *ctx, struct tcb *t, uint64_t delay_ns)
 {
