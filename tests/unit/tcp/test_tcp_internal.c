@@ -99,6 +99,17 @@ test_flow_table(void)
 	fc_tcp_ctx_free(ctx);
 }
 
+/* A TCB that only waits for its state timer: in TIME_WAIT, expiry closes it. */
+static struct tcb *
+fake_time_wait(struct fc_tcp_ctx *ctx)
+{
+	struct tcb *t = tcb_alloc(ctx);
+
+	t->state = FC_TCP_TIME_WAIT;
+	t->flags = TF_PASSIVE | TF_APP_GONE;
+	return t;
+}
+
 static void
 test_timer_wheel(void)
 {
@@ -116,10 +127,8 @@ test_timer_wheel(void)
 	/* Arm 64 fake TCBs (state TIME_WAIT so that firing releases them) at random
 	 * deadlines up to 1000 ticks, cancel some, and check each fires at its exact tick. */
 	for (i = 1; i <= 64; i++) {
-		struct tcb *t = tcb_alloc(ctx);
+		struct tcb *t = fake_time_wait(ctx);
 
-		t->state = FC_TCP_TIME_WAIT;
-		t->flags = TF_PASSIVE | TF_APP_GONE;
 		due[i] = 1 + rnd() % 1000;
 		tcp_set_rto_timer(ctx, t, due[i] * MS);
 		armed++;
@@ -170,10 +179,8 @@ test_wheel_crowded(void)
 	if (ctx == NULL)
 		return;
 	for (i = 1; i <= 300; i++) {
-		struct tcb *t = tcb_alloc(ctx);
+		struct tcb *t = fake_time_wait(ctx);
 
-		t->state = FC_TCP_TIME_WAIT;
-		t->flags = TF_PASSIVE | TF_APP_GONE;
 		/* 1..200 at tick 10, 201..260 at tick 74 (the same slot), 261..300 stopped. */
 		tcp_set_rto_timer(ctx, t, (i <= 200 ? 10 : 74) * MS);
 		if (i > 260)
@@ -502,9 +509,7 @@ test_lazy_rto(void)
 	if (ctx == NULL)
 		return;
 	for (i = 0; i < 4; i++) {
-		t[i] = tcb_alloc(ctx);
-		t[i]->state = FC_TCP_TIME_WAIT;
-		t[i]->flags = TF_PASSIVE | TF_APP_GONE;
+		t[i] = fake_time_wait(ctx);
 		tcp_set_rto_timer(ctx, t[i], 10 * MS);
 	}
 	fc_tcp_process(ctx, 5 * MS);
