@@ -234,7 +234,6 @@ struct fc_tcp_ctx {
 	struct fc_tcp_config cfg;      /* with defaults filled in */
 	uint64_t now_ns;
 	uint64_t cur_tick;
-	uint64_t next_tick_ns;         /* (cur_tick + 1) * timer_res_ns, or 0 before the first */
 	uint32_t now_us;               /* now_ns / 1000, truncated (RTT arithmetic) */
 	uint32_t ip_id;
 	uint32_t chal_count;           /* challenge ACKs sent in the current second */

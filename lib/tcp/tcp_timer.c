@@ -149,12 +149,10 @@ fc_tcp_process(struct fc_tcp_ctx *ctx, uint64_t now)
 		ctx->now_us = (uint32_t)(now / 1000);
 	}
 	/* Called on every poll: the division only once a tick has passed. */
-	if (now >= ctx->next_tick_ns) {
-		target = now / ctx->cfg.timer_res_ns;
-		ctx->next_tick_ns = (target + 1) * ctx->cfg.timer_res_ns;
-	} else {
+	if (now < (ctx->cur_tick + 1) * ctx->cfg.timer_res_ns)
 		target = ctx->cur_tick;
-	}
+	else
+		target = now / ctx->cfg.timer_res_ns;
 	if (target > ctx->cur_tick) {
 		n = target - ctx->cur_tick;
 		if (n > ctx->wheel_mask + 1ull)
