@@ -4,9 +4,9 @@
  * backward-shift deletion) under random insert/remove, the timer wheel (exact expiry ticks,
  * deadlines beyond one revolution, cancel, a slot fuller than one expiry batch), many
  * concurrent connections over a lossy wire (the wheel and the table under churn), the
- * active opens' port hint, the lazy state timer, and that a request-response exchange
- * touches only the TCB's hot lines (a guard page under the rest). And the checksum against
- * DPDK's.
+ * active opens' port hint, the lazy state timer, the interned callback tables, and that a
+ * request-response exchange touches only the TCB's hot lines (a guard page under the
+ * rest). And the checksum against DPDK's.
  */
 #include <errno.h>
 #include <signal.h>
@@ -746,6 +746,43 @@ test_hot_lines(void)
 	CHECK_EQ(rte_mempool_avail_count(mp), avail0);
 }
 
+/* Callback tables by index (tcb.ops_i): the context interns TCP_OPS_TAB - 1 of them, a TCB
+ * whose table did not fit keeps it in its cold pointer; either way tcb_ops() returns it. */
+static void
+test_ops_table(void)
+{
+	struct fc_tcp_config c = wire_default_cfg(mp, IP_B);
+	static struct fc_tcp_ops tabs[TCP_OPS_TAB + 4];
+	struct fc_tcp_ctx *ctx;
+	struct tcb *t[RTE_DIM(tabs)];
+	unsigned i, bad = 0;
+
+	c.max_conns = RTE_DIM(tabs) + 1;
+	ctx = fc_tcp_ctx_create(&c, SOCKET_ID_ANY);
+	CHECK(ctx != NULL);
+	if (ctx == NULL)
+		return;
+	for (i = 0; i < RTE_DIM(tabs); i++) {
+		t[i] = fake_time_wait(ctx);
+		tcb_set_ops(ctx, t[i], &tabs[i]);
+	}
+	for (i = 0; i < RTE_DIM(tabs); i++) {
+		bad += tcb_ops(ctx, t[i]) != &tabs[i];
+		/* Interned while the table had room, after that by the cold pointer. */
+		bad += (t[i]->ops_i != 0) != (i < TCP_OPS_TAB - 1);
+	}
+	/* A second TCB with an interned table shares its index. */
+	tcb_set_ops(ctx, t[RTE_DIM(tabs) - 1], &tabs[3]);
+	bad += t[RTE_DIM(tabs) - 1]->ops_i != t[3]->ops_i;
+	bad += tcb_ops(ctx, t[RTE_DIM(tabs) - 1]) != &tabs[3];
+	CHECK_EQ(bad, 0);
+	for (i = 0; i < RTE_DIM(tabs); i++)
+		tcb_close(ctx, t[i], FC_TCP_CLOSE_NORMAL, false);
+	fc_tcp_process(ctx, 1);
+	CHECK_EQ(fc_tcp_nb_conns(ctx), 0);
+	fc_tcp_ctx_free(ctx);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -763,6 +800,7 @@ main(int argc, char **argv)
 	test_port_hint();
 	test_send_ref_queue();
 	test_lazy_rto();
+	test_ops_table();
 	test_hot_lines();
 	test_cksum();
 	return fc_test_result("test_tcp_internal");
