@@ -110,20 +110,30 @@ fake_time_wait(struct fc_tcp_ctx *ctx)
 	return t;
 }
 
-static void
-test_timer_wheel(void)
+/* A context for the timer tests: 1 ms ticks, @slots wheel slots (0: the default). */
+static struct fc_tcp_ctx *
+timer_ctx(uint32_t max_conns, uint32_t slots)
 {
 	struct fc_tcp_config c = wire_default_cfg(mp, IP_B);
 	struct fc_tcp_ctx *ctx;
-	static uint64_t due[65];
-	unsigned i, bad = 0, armed = 0;
-	uint64_t tick;
 
-	c.max_conns = 64;
-	c.timer_slots = 64;        /* small wheel: deadlines span many revolutions */
+	c.max_conns = max_conns;
+	c.timer_slots = slots;
 	c.timer_res_ns = 1 * MS;
 	ctx = fc_tcp_ctx_create(&c, SOCKET_ID_ANY);
 	CHECK(ctx != NULL);
+	return ctx;
+}
+
+static void
+test_timer_wheel(void)
+{
+	static uint64_t due[65];
+	unsigned i, bad = 0, armed = 0;
+	uint64_t tick;
+	/* A small wheel: deadlines span many revolutions. */
+	struct fc_tcp_ctx *ctx = timer_ctx(64, 64);
+
 	/* Arm 64 fake TCBs (state TIME_WAIT so that firing releases them) at random
 	 * deadlines up to 1000 ticks, cancel some, and check each fires at its exact tick. */
 	for (i = 1; i <= 64; i++) {
@@ -167,15 +177,9 @@ test_timer_wheel(void)
 static void
 test_wheel_crowded(void)
 {
-	struct fc_tcp_config c = wire_default_cfg(mp, IP_B);
-	struct fc_tcp_ctx *ctx;
+	struct fc_tcp_ctx *ctx = timer_ctx(300, 64);
 	unsigned i, closed;
 
-	c.max_conns = 300;
-	c.timer_slots = 64;
-	c.timer_res_ns = 1 * MS;
-	ctx = fc_tcp_ctx_create(&c, SOCKET_ID_ANY);
-	CHECK(ctx != NULL);
 	if (ctx == NULL)
 		return;
 	for (i = 1; i <= 300; i++) {
@@ -494,18 +498,13 @@ test_cksum(void)
 static void
 test_lazy_rto(void)
 {
-	struct fc_tcp_config c = wire_default_cfg(mp, IP_B);
-	struct fc_tcp_ctx *ctx;
+	struct fc_tcp_ctx *ctx = timer_ctx(4, 0);
 	struct tcb *t[4];
 	/* Expected expiry tick of each; the arming happens at ticks 0 and 5. */
 	static const uint64_t want[4] = { 25, 8, 0, 30 };
 	uint64_t gone[4] = { 0 };
 	unsigned i;
 
-	c.max_conns = 4;
-	c.timer_res_ns = 1 * MS;
-	ctx = fc_tcp_ctx_create(&c, SOCKET_ID_ANY);
-	CHECK(ctx != NULL);
 	if (ctx == NULL)
 		return;
 	for (i = 0; i < 4; i++) {
