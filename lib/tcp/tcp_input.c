@@ -202,8 +202,10 @@ established(struct fc_tcp_ctx *ctx, struct tcb *t)
 	/* A shutdown requested before the handshake completed (RFC 9293 §3.10.4). */
 	if (t->flags & TF_FIN_QUEUED)
 		t->state = FC_TCP_FIN_WAIT_1;
-	if (tcb_ops(ctx, t)->on_connected != NULL)
-		tcb_ops(ctx, t)->on_connected((struct fc_tcp_conn *)t, t->user);
+	const struct fc_tcp_ops *ops = tcb_ops(ctx, t);
+
+	if (ops->on_connected != NULL)
+		ops->on_connected((struct fc_tcp_conn *)t, t->user);
 }
 
 static void
@@ -211,9 +213,11 @@ notify_writable(struct fc_tcp_ctx *ctx, struct tcb *t)
 {
 	if ((t->flags & TF_WANT_WRITE) && t->sq_len < ctx->cfg.snd_buf &&
 			!(t->flags & TF_APP_GONE)) {
+		const struct fc_tcp_ops *ops = tcb_ops(ctx, t);
+
 		t->flags &= ~TF_WANT_WRITE;
-		if (tcb_ops(ctx, t)->on_writable != NULL)
-			tcb_ops(ctx, t)->on_writable((struct fc_tcp_conn *)t, t->user);
+		if (ops->on_writable != NULL)
+			ops->on_writable((struct fc_tcp_conn *)t, t->user);
 	}
 }
 
@@ -410,8 +414,10 @@ fin_in_order(struct fc_tcp_ctx *ctx, struct tcb *t)
 	default:
 		return;
 	}
-	if (!(t->flags & TF_APP_GONE) && tcb_ops(ctx, t)->on_eof != NULL)
-		tcb_ops(ctx, t)->on_eof((struct fc_tcp_conn *)t, t->user);
+	const struct fc_tcp_ops *ops = tcb_ops(ctx, t);
+
+	if (!(t->flags & TF_APP_GONE) && ops->on_eof != NULL)
+		ops->on_eof((struct fc_tcp_conn *)t, t->user);
 }
 
 /* Bounded out-of-order queue, sorted by seq (RFC 9293 §3.10.7.4 seventh check, RFC 5681
