@@ -30,16 +30,16 @@
 #include <rte_malloc.h>
 
 #include "cli_util.h"
-#include "clock.h"
+#include "fc_clock.h"
 #include "commands.h"
-#include "control.h"
-#include "engine.h"
+#include "fc_control.h"
+#include "fc_engine.h"
 #include "fc_pcap.h"
 #include "fc_scenario.h"
 #include "impair_opts.h"
 #include "pair.h"
 #include "run_common.h"
-#include "replay.h"
+#include "fc_replay_source.h"
 
 #define ARP_WAIT_NS 4000000000ull
 #define LEAD_NS 20000000ull             /* connections open this long before their first request */
@@ -1212,7 +1212,7 @@ raw_send_main(void *arg)
 
 		if (now > start && now - start > rs->bound)
 			break;
-		uint16_t n = rte_eth_rx_burst(rs->pair->client_port, 0, rx, FC_BURST);
+		uint16_t n = fc_port_rx_burst(rs->pair->client_port, 0, rx, FC_BURST);
 
 		if (n)
 			rte_pktmbuf_free_bulk(rx, n);
@@ -1244,7 +1244,7 @@ raw_send_main(void *arg)
 			k++;
 		}
 		if (nb) {
-			uint16_t s = rte_eth_tx_burst(rs->pair->client_port, 0, burst, (uint16_t)nb);
+			uint16_t s = fc_port_tx_burst(rs->pair->client_port, 0, burst, (uint16_t)nb);
 
 			for (uint16_t i = 0; i < s; i++)
 				rs->bytes += rte_pktmbuf_pkt_len(burst[i]);
@@ -1579,6 +1579,7 @@ fc_cmd_replay(int argc, char **argv)
 	uint64_t drain = rp->request_timeout_ns < 5000000000ull ? rp->request_timeout_ns : 5000000000ull;
 	struct fc_control c = {
 		.workers = st->workers, .nb_workers = rp->nb_workers, .rp = rp,
+		.stop = &fc_stop_requested,
 		/* A bound only: the phase ends when every worker's plan is done. */
 		.duration_ns = run->period_ns * st->o.loops + rp->request_timeout_ns * 2 + LEAD_NS +
 			       1000000000ull,

@@ -20,15 +20,15 @@
 #include <rte_malloc.h>
 
 #include "cli_util.h"
-#include "clock.h"
+#include "fc_clock.h"
 #include "commands.h"
-#include "control.h"
-#include "engine.h"
+#include "fc_control.h"
+#include "fc_engine.h"
 #include "fc_scenario.h"
 #include "impair_opts.h"
 #include "pair.h"
 #include "run_common.h"
-#include "server.h"
+#include "fc_server.h"
 
 #define HEALTH_TIMEOUT_NS 2000000000ull
 
@@ -389,6 +389,7 @@ fc_cmd_run(int argc, char **argv)
 	struct fc_report *report = fc_report_create();
 	struct fc_control c = {
 		.workers = st->workers, .nb_workers = rp->nb_workers, .rp = rp,
+		.stop = &fc_stop_requested,
 		.duration_ns = fc_rate_plan_duration(&st->plan),
 		.drain_ns = rp->request_timeout_ns < 5000000000ull ? rp->request_timeout_ns : 5000000000ull,
 		.close_ns = 1000000000ull, .interval_ns = 1000000000ull, .report = report,

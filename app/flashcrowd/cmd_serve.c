@@ -18,13 +18,13 @@
 #include <rte_malloc.h>
 
 #include "cli_util.h"
-#include "clock.h"
+#include "fc_clock.h"
 #include "commands.h"
 #include "fc_http.h"
 #include "fc_scenario.h"
 #include "impair_opts.h"
 #include "pair.h"
-#include "server.h"
+#include "fc_server.h"
 
 static void
 usage(FILE *f)

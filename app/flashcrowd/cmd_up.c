@@ -16,7 +16,7 @@
 #include "fc_scenario.h"
 #include "pair.h"
 #include "cli_util.h"
-#include "clock.h"
+#include "fc_clock.h"
 #include "commands.h"
 
 #define BURST 32
@@ -131,7 +131,7 @@ fc_cmd_up(int argc, char **argv)
 	struct rte_mbuf *pkts[BURST];
 
 	while (!fc_stop_requested && now - start < duration) {
-		uint16_t n = rte_eth_rx_burst(pid, 0, pkts, BURST);
+		uint16_t n = fc_port_rx_burst(pid, 0, pkts, BURST);
 
 		for (uint16_t i = 0; i < n; i++) {
 			/* No TCP stack in this mode: anything that reaches TCP is dropped. */
@@ -157,13 +157,7 @@ fc_cmd_up(int argc, char **argv)
 				break;
 			}
 		}
-		n = fc_net_tx_bulk(&net, pkts, BURST);
-		if (n) {
-			uint16_t sent = rte_eth_tx_burst(pid, 0, pkts, n);
-
-			if (sent < n)
-				rte_pktmbuf_free_bulk(pkts + sent, n - sent);
-		}
+		fc_port_tx_burst_or_free(pid, 0, pkts, fc_net_tx_bulk(&net, pkts, BURST));
 		now = fc_now_ns();
 		if (now >= next_report) {
 			next_report += 1000000000ull;

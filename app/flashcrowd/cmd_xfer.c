@@ -19,13 +19,13 @@
 
 #include "pair.h"
 #include "cli_util.h"
-#include "clock.h"
+#include "fc_clock.h"
 #include "commands.h"
 #include "fc_scenario.h"
 #include "fc_tcp.h"
-#include "engine.h"
+#include "fc_engine.h"
 #include "impair_opts.h"
-#include "port_io.h"
+#include "fc_port_io.h"
 
 enum xfer_mode { XFER_ECHO, XFER_DISCARD, XFER_GET };
 
@@ -85,8 +85,9 @@ pump(struct xfer *x)
 }
 
 static void
-x_connected(struct fc_tcp_conn *c, void *user)
+x_connected(struct fc_tcp_conn *c, void *user, uint64_t now)
 {
+	(void)now;
 	struct xfer *x = user;
 
 	x->c = c;
@@ -95,8 +96,9 @@ x_connected(struct fc_tcp_conn *c, void *user)
 }
 
 static void
-x_data(struct fc_tcp_conn *c, void *user, struct rte_mbuf *m)
+x_data(struct fc_tcp_conn *c, void *user, struct rte_mbuf *m, uint64_t now)
 {
+	(void)now;
 	struct xfer *x = user;
 
 	(void)c;
@@ -129,8 +131,9 @@ x_data(struct fc_tcp_conn *c, void *user, struct rte_mbuf *m)
 }
 
 static void
-x_eof(struct fc_tcp_conn *c, void *user)
+x_eof(struct fc_tcp_conn *c, void *user, uint64_t now)
 {
+	(void)now;
 	struct xfer *x = user;
 
 	x->eof = true;
@@ -138,15 +141,17 @@ x_eof(struct fc_tcp_conn *c, void *user)
 }
 
 static void
-x_writable(struct fc_tcp_conn *c, void *user)
+x_writable(struct fc_tcp_conn *c, void *user, uint64_t now)
 {
+	(void)now;
 	(void)c;
 	pump(user);
 }
 
 static void
-x_closed(struct fc_tcp_conn *c, void *user, enum fc_tcp_close_reason reason)
+x_closed(struct fc_tcp_conn *c, void *user, enum fc_tcp_close_reason reason, uint64_t now)
 {
+	(void)now;
 	struct xfer *x = user;
 
 	(void)c;

@@ -13,7 +13,7 @@
 #include <rte_malloc.h>
 
 #include "cli_util.h"
-#include "clock.h"
+#include "fc_clock.h"
 #include "fc_http.h"
 #include "pair.h"
 
@@ -296,15 +296,6 @@ fc_pair_up(struct fc_pair *p, const struct fc_pair_opts *o)
 	return FC_EXIT_OK;
 }
 
-const struct rte_ring *
-fc_pair_rx_ring(const struct fc_pair *p, bool server, unsigned queue)
-{
-	/* The client is side A of the ring pair, the server side B (fc_pair_up). */
-	if (!p->embedded)
-		return NULL;
-	return fc_ring_pair_rx_ring(FC_PAIR_RING_NAME, server, (uint16_t)queue);
-}
-
 void
 fc_pair_io_init(const struct fc_pair *p, struct fc_port_io *io, bool server, unsigned queue)
 {
@@ -312,7 +303,6 @@ fc_pair_io_init(const struct fc_pair *p, struct fc_port_io *io, bool server, uns
 
 	io->port_id = server ? p->server.port_id : p->client_port;
 	io->queue = (uint16_t)queue;
-	io->rx_ring = fc_pair_rx_ring(p, server, queue);
 	io->rx_mark_cksum = port->caps.rx_cksum_in_process;
 }
 
@@ -347,18 +337,14 @@ fc_pair_resolve(const struct fc_pair *p, uint32_t ip, uint64_t wait_ns, bool pat
 	fc_net_init(&net, &nc);
 	while (!fc_stop_requested && (wait_ns == 0 || now - start < wait_ns)) {
 		for (uint16_t q = 0; q < p->nb_clients; q++) {
-			uint16_t n = rte_eth_rx_burst(p->client_port, q, pkts, FC_BURST);
+			uint16_t n = fc_port_rx_burst(p->client_port, q, pkts, FC_BURST);
 
 			for (uint16_t i = 0; i < n; i++)
 				if (fc_net_input(&net, pkts[i], now) != FC_NET_CONSUMED)
 					rte_pktmbuf_free(pkts[i]);
 		}
 		rc = fc_net_resolve(&net, ip, now, mac);
-		uint16_t n = fc_net_tx_bulk(&net, pkts, FC_BURST);
-		uint16_t sent = rte_eth_tx_burst(p->client_port, 0, pkts, n);
-
-		if (sent < n)
-			rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+		fc_port_tx_burst_or_free(p->client_port, 0, pkts, fc_net_tx_bulk(&net, pkts, FC_BURST));
 		if (rc != -EAGAIN)
 			break;
 		now = fc_now_ns();

@@ -13,7 +13,7 @@
 
 #include "fc_net.h"
 #include "fc_platform.h"
-#include "server.h"
+#include "fc_server.h"
 
 #define FC_MAX_WORKERS 64
 
@@ -95,15 +95,9 @@ struct fc_pair {
 int fc_pair_up(struct fc_pair *p, const struct fc_pair_opts *o);
 
 /**
- * The ring behind receive queue @p queue of the embedded pair's client (@p server false)
- * or server side, for fc_port_io's rx_ring; NULL when the pair is not embedded.
- */
-const struct rte_ring *fc_pair_rx_ring(const struct fc_pair *p, bool server, unsigned queue);
-
-/**
  * Point a worker's queue pair at queue @p queue of the client's port or, on the embedded
- * pair, of the server's (@p server): its ring for the receive lookahead, and whether its
- * frames are marked checksum-good on receipt (an in-process ring with rx_cksum on).
+ * pair, of the server's (@p server), and say whether its frames are marked checksum-good
+ * on receipt (an in-process ring with rx_cksum on).
  */
 void fc_pair_io_init(const struct fc_pair *p, struct fc_port_io *io, bool server, unsigned queue);
 

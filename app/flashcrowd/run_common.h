@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 
-#include "engine.h"
+#include "fc_engine.h"
 #include "fc_stats.h"
 #include "fc_scenario.h"
 #include "pair.h"

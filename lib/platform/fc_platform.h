@@ -168,17 +168,6 @@ int fc_platform_find_port(const struct fc_profile *p, const char *iface, uint16_
 int fc_ring_pair_create(const char *name, uint16_t nb_queues, int socket, uint32_t a_to_b,
 			uint32_t b_to_a, uint16_t *port_a, uint16_t *port_b);
 
-struct rte_ring;
-
-/**
- * The ring behind queue @p queue of side A's (@p side_b false) or side B's receive path in
- * the pair fc_ring_pair_create() made as @p name, for a consumer that reads ahead of
- * rte_eth_rx_burst() (the frames it will get next). Only the queue's own receiving lcore
- * may read it, and only after its rx bursts.
- * @return the ring, or NULL when there is no such pair
- */
-const struct rte_ring *fc_ring_pair_rx_ring(const char *name, bool side_b, uint16_t queue);
-
 /** Stop and close a port and free its own pool. Safe on a partly set up port. */
 void fc_port_close(struct fc_port *port);
 

@@ -376,16 +376,6 @@ ring_pair_ring_name(char *buf, size_t len, const char *name, bool a_to_b, uint16
 	snprintf(buf, len, "%s_%s%u", name, a_to_b ? "ab" : "ba", q);
 }
 
-const struct rte_ring *
-fc_ring_pair_rx_ring(const char *name, bool side_b, uint16_t queue)
-{
-	char rname[RTE_RING_NAMESIZE];
-
-	/* B receives what A sends. */
-	ring_pair_ring_name(rname, sizeof(rname), name, side_b, queue);
-	return rte_ring_lookup(rname);
-}
-
 int
 fc_ring_pair_create(const char *name, uint16_t nb_queues, int socket, uint32_t a_to_b,
 		    uint32_t b_to_a, uint16_t *port_a, uint16_t *port_b)

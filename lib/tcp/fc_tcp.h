@@ -7,7 +7,7 @@
  * timer wheel, a source-port allocator and a bounded TX queue. No locks, no clock and no I/O:
  * the worker loop feeds received frames with fc_tcp_rx_bulk(), fires timers with
  * fc_tcp_process(), and drains the frames to transmit with fc_tcp_tx_bulk(), then calls
- * rte_eth_tx_burst() itself. Time is always a parameter: @c now is in nanoseconds on any
+ * sends them itself (lib/port). Time is always a parameter: @c now is in nanoseconds on any
  * monotonic base (tests use a fake clock starting at 0).
  *
  * A context talks to exactly one L2 next hop: every frame it builds goes from
@@ -73,22 +73,27 @@ enum fc_tcp_state {
 /**
  * Application callbacks. Fill with designated initialisers; NULL members are skipped
  * (except that without on_data, received payload is dropped after being acknowledged).
+ * Each gets @c now: the time given to the lib/tcp call that delivers the event
+ * (fc_tcp_rx_bulk(), fc_tcp_process(), fc_tcp_connect()), or the latest such time for an
+ * event delivered by a call that takes none (fc_tcp_abort(), fc_tcp_abort_all(),
+ * fc_tcp_ctx_free()). Callbacks never need to read a clock.
  */
 struct fc_tcp_ops {
 	/** Active open: SYN-ACK received. Passive open: the handshake completed (the accept
 	 * event); @p user is the listener's user pointer until fc_tcp_conn_set_user(). */
-	void (*on_connected)(struct fc_tcp_conn *c, void *user);
+	void (*on_connected)(struct fc_tcp_conn *c, void *user, uint64_t now);
 	/** In-order payload. The callee OWNS @p m and must free it with fc_tcp_mbuf_free()
 	 * or rte_pktmbuf_free() (or keep it). m's data starts at the payload; m->pkt_len is
 	 * the payload length (> 0); m may be a chain of m->nb_segs segments. */
-	void (*on_data)(struct fc_tcp_conn *c, void *user, struct rte_mbuf *m);
+	void (*on_data)(struct fc_tcp_conn *c, void *user, struct rte_mbuf *m, uint64_t now);
 	/** The peer sent FIN: no more data will come (the connection may still send). */
-	void (*on_eof)(struct fc_tcp_conn *c, void *user);
+	void (*on_eof)(struct fc_tcp_conn *c, void *user, uint64_t now);
 	/** Send-buffer space became available after an fc_tcp_send*() returned -EAGAIN or
 	 * accepted only part of the data. */
-	void (*on_writable)(struct fc_tcp_conn *c, void *user);
+	void (*on_writable)(struct fc_tcp_conn *c, void *user, uint64_t now);
 	/** The connection is over; the handle is invalid after this returns. */
-	void (*on_closed)(struct fc_tcp_conn *c, void *user, enum fc_tcp_close_reason reason);
+	void (*on_closed)(struct fc_tcp_conn *c, void *user, enum fc_tcp_close_reason reason,
+			  uint64_t now);
 };
 
 /**
@@ -134,9 +139,6 @@ struct fc_tcp_config {
 					  * for retransmitted data (RFC 7323 §4) */
 	int8_t sack;                     /**< RFC 2018 SACK: 0 = default (on), > 0 on, < 0 off.
 					  * When agreed, ACKs report out-of-order data in SACK blocks */
-	uint8_t user_lines;              /**< cache lines of the application's connection state
-					  * (the user pointer) prefetched ahead of each received
-					  * segment; default 2, at most 4 */
 	uint32_t ooo_max_segs;           /**< out-of-order segments held per connection; default
 					  * enough for a full receive window of MSS-sized segments
 					  * (rcv_wnd / mss + 1), at least 64, at most 255 */
@@ -255,7 +257,7 @@ unsigned fc_tcp_process(struct fc_tcp_ctx *ctx, uint64_t now);
 
 /**
  * Take frames to transmit out of the internal TX queue, oldest first. The caller owns
- * them: it passes them to rte_eth_tx_burst(), and should hold those the NIC refused for
+ * them: it hands them to the port (lib/port), and should hold those the NIC refused for
  * its next burst and ask for fewer frames meanwhile. First runs the output pass that the
  * receive bursts since the last call asked for (their ACKs), even when @p max is 0.
  *

@@ -73,10 +73,6 @@ config_fill(struct fc_tcp_config *c)
 		c->fin_wait2_ns = 30 * 1000 * 1000 * 1000ull;
 	if (c->delack_ns == 0)
 		c->delack_ns = 40 * 1000 * 1000ull;
-	if (c->user_lines == 0)
-		c->user_lines = 2;
-	if (c->user_lines > 4)
-		return -EINVAL;
 	if (c->ooo_max_segs == 0)
 		c->ooo_max_segs = RTE_MAX(64u, c->rcv_wnd / c->mss + 1);
 	if (c->ooo_max_segs > 255)
@@ -142,6 +138,7 @@ fc_tcp_ctx_create(const struct fc_tcp_config *cfg, int socket_id)
 		return NULL;
 	}
 	ctx->cfg = c;
+	ctx->tick_inv = UINT64_MAX / c.timer_res_ns;
 	ctx->meta_off = rte_mbuf_dynfield_register(&tcp_meta_desc);
 	if (ctx->meta_off < 0)
 		goto fail;
@@ -310,7 +307,7 @@ tcb_app_closed(struct fc_tcp_ctx *ctx, struct tcb *t, enum fc_tcp_close_reason r
 	const struct fc_tcp_ops *ops = tcb_ops(ctx, t);
 
 	if (ops != NULL && ops->on_closed != NULL)
-		ops->on_closed((struct fc_tcp_conn *)t, t->user, reason);
+		ops->on_closed((struct fc_tcp_conn *)t, t->user, reason, ctx->now_ns);
 }
 
 /*

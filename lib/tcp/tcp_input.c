@@ -205,7 +205,7 @@ established(struct fc_tcp_ctx *ctx, struct tcb *t)
 	const struct fc_tcp_ops *ops = tcb_ops(ctx, t);
 
 	if (ops->on_connected != NULL)
-		ops->on_connected((struct fc_tcp_conn *)t, t->user);
+		ops->on_connected((struct fc_tcp_conn *)t, t->user, ctx->now_ns);
 }
 
 static void
@@ -217,7 +217,7 @@ notify_writable(struct fc_tcp_ctx *ctx, struct tcb *t)
 
 		t->flags &= ~TF_WANT_WRITE;
 		if (ops->on_writable != NULL)
-			ops->on_writable((struct fc_tcp_conn *)t, t->user);
+			ops->on_writable((struct fc_tcp_conn *)t, t->user, ctx->now_ns);
 	}
 }
 
@@ -389,7 +389,7 @@ deliver(struct fc_tcp_ctx *ctx, struct tcb *t, struct rte_mbuf *m)
 		fc_tcp_mbuf_free(m);
 		return;
 	}
-	ops->on_data((struct fc_tcp_conn *)t, t->user, m);
+	ops->on_data((struct fc_tcp_conn *)t, t->user, m, ctx->now_ns);
 }
 
 /* The peer's FIN is next in sequence (RFC 9293 §3.10.7.4 eighth check). */
@@ -417,7 +417,7 @@ fin_in_order(struct fc_tcp_ctx *ctx, struct tcb *t)
 	const struct fc_tcp_ops *ops = tcb_ops(ctx, t);
 
 	if (!(t->flags & TF_APP_GONE) && ops->on_eof != NULL)
-		ops->on_eof((struct fc_tcp_conn *)t, t->user);
+		ops->on_eof((struct fc_tcp_conn *)t, t->user, ctx->now_ns);
 }
 
 /* Bounded out-of-order queue, sorted by seq (RFC 9293 §3.10.7.4 seventh check, RFC 5681
@@ -1005,11 +1005,10 @@ hint_lookup(struct fc_tcp_ctx *ctx, struct rx_hint *h)
 }
 
 /* What the segment will touch behind its TCB (read once the TCB has arrived): the head of
- * the send queue, which an ACK frees (sent one round trip ago, so long evicted: 80% of
- * segment_input's samples at 50,000 connections were this load), and the first lines of
- * the application's connection state (cfg.user_lines). */
+ * the send queue, which an ACK frees (sent one round trip ago, so long evicted). The
+ * application's state is the application's to prefetch: lib/tcp does not know its layout. */
 static inline void
-tcb_prefetch_deps(const struct fc_tcp_ctx *ctx, const struct tcb *t)
+tcb_prefetch_deps(const struct tcb *t)
 {
 	if (t == NULL)
 		return;
@@ -1018,9 +1017,6 @@ tcb_prefetch_deps(const struct fc_tcp_ctx *ctx, const struct tcb *t)
 		rte_prefetch0(t->sq_head);
 		rte_prefetch0((const char *)t->sq_head + RTE_CACHE_LINE_SIZE);
 	}
-	if (t->user != NULL)
-		for (unsigned l = 0; l < ctx->cfg.user_lines; l++)
-			rte_prefetch0((const char *)t->user + l * RTE_CACHE_LINE_SIZE);
 }
 
 /* The TCP checksum in software (no NIC verdict), out of line: with RX offload it is never
@@ -1197,12 +1193,12 @@ fc_tcp_rx_bulk(struct fc_tcp_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint6
 	for (i = 0; i < nh && i < tcb_ahead; i++)
 		hint_lookup(ctx, &h[i]);
 	for (i = 0; i < nh && i < deps_ahead; i++)
-		tcb_prefetch_deps(ctx, h[i].t);
+		tcb_prefetch_deps(h[i].t);
 	for (i = 0; i < n; i++) {
 		if (i + tcb_ahead < nh)
 			hint_lookup(ctx, &h[i + tcb_ahead]);
 		if (i + deps_ahead < nh)
-			tcb_prefetch_deps(ctx, h[i + deps_ahead].t);
+			tcb_prefetch_deps(h[i + deps_ahead].t);
 		input_one(ctx, pkts[i], i < nh ? h[i].t : NULL);
 	}
 	/* The output pass of the burst waits for fc_tcp_tx_bulk(): what the application sends

@@ -234,6 +234,7 @@ struct fc_tcp_ctx {
 	struct fc_tcp_config cfg;      /* with defaults filled in */
 	uint64_t now_ns;
 	uint64_t cur_tick;
+	uint64_t tick_inv;             /* UINT64_MAX / cfg.timer_res_ns (ns_to_tick()) */
 	uint32_t now_us;               /* now_ns / 1000, truncated (RTT arithmetic) */
 	uint32_t ip_id;
 	uint32_t chal_count;           /* challenge ACKs sent in the current second */
@@ -305,7 +306,19 @@ tcb_of(struct fc_tcp_ctx *ctx, uint32_t idx)
 static inline uint64_t
 ns_to_tick(const struct fc_tcp_ctx *ctx, uint64_t ns)
 {
-	return (ns + ctx->cfg.timer_res_ns - 1) / ctx->cfg.timer_res_ns;
+	/*
+	 * ceil(ns / timer_res_ns) without a division by a run-time value on every armed timer:
+	 * the quotient from the reciprocal is exact or one short, which the remainder tells.
+	 */
+	uint64_t res = ctx->cfg.timer_res_ns;
+	uint64_t q = (uint64_t)(((unsigned __int128)ns * ctx->tick_inv) >> 64);
+	uint64_t r = ns - q * res;
+
+	if (r >= res) {
+		q++;
+		r -= res;
+	}
+	return q + (r != 0);
 }
 
 /* Flow-table hash of (remote address, remote port << 16 | local port). */

@@ -30,8 +30,9 @@
 static struct rte_mempool *pool;
 
 static void
-on_data(struct fc_tcp_conn *c, void *user, struct rte_mbuf *m)
+on_data(struct fc_tcp_conn *c, void *user, struct rte_mbuf *m, uint64_t now)
 {
+	(void)now;
 	(void)user;
 	/* Echo a little back to exercise the send path. */
 	if (m->pkt_len > 0 && (rte_pktmbuf_mtod(m, uint8_t *)[0] & 1))
@@ -44,16 +45,18 @@ on_data(struct fc_tcp_conn *c, void *user, struct rte_mbuf *m)
 }
 
 static void
-on_closed(struct fc_tcp_conn *c, void *user, enum fc_tcp_close_reason r)
+on_closed(struct fc_tcp_conn *c, void *user, enum fc_tcp_close_reason r, uint64_t now)
 {
+	(void)now;
 	(void)c;
 	(void)r;
 	*(struct fc_tcp_conn **)user = NULL;
 }
 
 static void
-on_eof(struct fc_tcp_conn *c, void *user)
+on_eof(struct fc_tcp_conn *c, void *user, uint64_t now)
 {
+	(void)now;
 	(void)user;
 	fc_tcp_shutdown(c);
 }

@@ -90,16 +90,18 @@ shuttle(struct fc_tcp_ctx *a, struct fc_tcp_ctx *b, uint64_t now)
 static int hs_established;
 
 static void
-hs_connected(struct fc_tcp_conn *c, void *user)
+hs_connected(struct fc_tcp_conn *c, void *user, uint64_t now)
 {
+	(void)now;
 	(void)c;
 	(void)user;
 	hs_established++;
 }
 
 static void
-free_data(struct fc_tcp_conn *c, void *user, struct rte_mbuf *m)
+free_data(struct fc_tcp_conn *c, void *user, struct rte_mbuf *m, uint64_t now)
 {
+	(void)now;
 	(void)c;
 	(*(uint64_t *)user)++;
 	rte_pktmbuf_free(m);

@@ -20,22 +20,25 @@ struct app {
 	size_t rx_cap;
 	int close_on_eof;      /* call fc_tcp_close() on EOF */
 	size_t segs;
+	uint64_t last_now;      /* the now the last event was delivered with */
 };
 
 static inline void
-app_on_connected(struct fc_tcp_conn *c, void *user)
+app_on_connected(struct fc_tcp_conn *c, void *user, uint64_t now)
 {
 	struct app *a = user;
 
+	a->last_now = now;
 	a->conn = c;
 	a->connected++;
 }
 
 static inline void
-app_on_data(struct fc_tcp_conn *c, void *user, struct rte_mbuf *m)
+app_on_data(struct fc_tcp_conn *c, void *user, struct rte_mbuf *m, uint64_t now)
 {
 	struct app *a = user;
-	struct rte_mbuf *s;
+
+	a->last_now = now;	struct rte_mbuf *s;
 
 	(void)c;
 	a->segs++;
@@ -51,29 +54,32 @@ app_on_data(struct fc_tcp_conn *c, void *user, struct rte_mbuf *m)
 }
 
 static inline void
-app_on_eof(struct fc_tcp_conn *c, void *user)
+app_on_eof(struct fc_tcp_conn *c, void *user, uint64_t now)
 {
 	struct app *a = user;
 
+	a->last_now = now;
 	a->eof++;
 	if (a->close_on_eof)
 		fc_tcp_close(c);
 }
 
 static inline void
-app_on_writable(struct fc_tcp_conn *c, void *user)
+app_on_writable(struct fc_tcp_conn *c, void *user, uint64_t now)
 {
 	struct app *a = user;
 
+	a->last_now = now;
 	(void)c;
 	a->writable++;
 }
 
 static inline void
-app_on_closed(struct fc_tcp_conn *c, void *user, enum fc_tcp_close_reason r)
+app_on_closed(struct fc_tcp_conn *c, void *user, enum fc_tcp_close_reason r, uint64_t now)
 {
 	struct app *a = user;
 
+	a->last_now = now;
 	(void)c;
 	a->closed++;
 	a->reason = r;

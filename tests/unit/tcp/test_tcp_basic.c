@@ -785,19 +785,39 @@ test_frames_touch_header_line0(bool offload)
 	teardown(avail0);
 }
 
-/* cfg.user_lines: 1 to 4 lines of the application's state prefetched per segment. */
+/* Every callback gets the now of the lib/tcp call that delivered it: the application never
+ * reads a clock, so the same fake time shows up in its events. */
 static void
-test_user_lines_bound(void)
+test_callbacks_get_now(void)
 {
-	struct fc_tcp_config c = wire_default_cfg(mp, IP_A);
-	struct fc_tcp_ctx *ctx;
+	unsigned avail0 = rte_mempool_avail_count(mp);
+	struct app ca = {0}, sa = {0};
+	struct both bb = { &ca, &sa };
+	struct fc_tcp_conn *c;
+	static const char req[] = "ping";
 
-	c.user_lines = 5;
-	CHECK(fc_tcp_ctx_create(&c, SOCKET_ID_ANY) == NULL);
-	c.user_lines = 1;
-	ctx = fc_tcp_ctx_create(&c, SOCKET_ID_ANY);
-	CHECK(ctx != NULL);
-	fc_tcp_ctx_free(ctx);
+	setup(1, NULL, NULL);
+	w.now = 123456789ull;
+	sa.close_on_eof = 1;
+	CHECK_EQ(fc_tcp_listen(w.ctx[1], PORT, &app_ops, &sa), 0);
+	c = fc_tcp_connect(w.ctx[0], IP_B, PORT, &app_ops, &ca, w.now);
+	CHECK(c != NULL);
+	CHECK(wire_run_until(&w, both_connected, &bb, w.now + 1000 * MS));
+	/* The handshake completed within the last step of the wire: its events carry a time
+	 * of the fake clock, not of the TSC. */
+	CHECK(ca.last_now > 123456789ull && ca.last_now <= w.now);
+	CHECK(sa.last_now > 123456789ull && sa.last_now <= w.now);
+	CHECK_EQ(fc_tcp_send_copy(c, req, sizeof(req) - 1), (int)sizeof(req) - 1);
+	while (sa.rx_len < sizeof(req) - 1 && w.now < 2000 * MS + 123456789ull)
+		wire_advance(&w, w.step_ns);
+	CHECK_EQ(sa.rx_len, sizeof(req) - 1);
+	CHECK(sa.last_now <= w.now && sa.last_now + w.step_ns >= w.now);
+	fc_tcp_close(c);
+	CHECK(wire_run_until(&w, both_closed, &bb, w.now + 5000 * MS));
+	CHECK(ca.last_now <= w.now && sa.last_now <= w.now);
+	app_reset(&ca);
+	app_reset(&sa);
+	teardown(avail0);
 }
 
 /* fc_tcp_conn_app(), fc_tcp_conn_id() and fc_tcp_conn_of(): what the client's one-line
@@ -890,7 +910,7 @@ main(int argc, char **argv)
 	test_frames_touch_header_line0(false);
 	test_frames_touch_header_line0(true);
 	test_mbuf_free();
-	test_user_lines_bound();
+	test_callbacks_get_now();
 	test_conn_ids();
 	test_bulk("bulk clean", 11, 0, 0, 0, 1 << 20, false);
 	test_bulk("bulk offload", 12, 0, 0, 0, 1 << 20, true);

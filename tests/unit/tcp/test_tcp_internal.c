@@ -125,6 +125,38 @@ timer_ctx(uint32_t max_conns, uint32_t slots)
 	return ctx;
 }
 
+/* ns_to_tick() is ceil(ns / timer_res_ns) exactly, by reciprocal, for any resolution. */
+static void
+test_ns_to_tick(void)
+{
+	static const uint64_t res[] = {1, 3, 1000, 100 * 1000, 1 * MS, 1000003, 7 * MS + 1,
+				       1ull << 40};
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	unsigned bad = 0;
+
+	for (unsigned r = 0; r < RTE_DIM(res); r++) {
+		struct fc_tcp_config c = wire_default_cfg(mp, IP_B);
+		struct fc_tcp_ctx *ctx;
+
+		c.max_conns = 4;
+		c.timer_res_ns = res[r];
+		ctx = fc_tcp_ctx_create(&c, SOCKET_ID_ANY);
+		CHECK(ctx != NULL);
+		if (ctx == NULL)
+			return;
+		for (unsigned i = 0; i < 20000; i++) {
+			/* Small values, multiples and their neighbours, and random 62-bit ones. */
+			uint64_t ns = i < 1000 ? i : i < 4000 ? (i / 3) * res[r] + (i % 3) - 1 :
+				(x = x * 6364136223846793005ull + 1442695040888963407ull) >> 2;
+
+			if (ns_to_tick(ctx, ns) != (ns + res[r] - 1) / res[r])
+				bad++;
+		}
+		fc_tcp_ctx_free(ctx);
+	}
+	CHECK_EQ(bad, 0);
+}
+
 static void
 test_timer_wheel(void)
 {
@@ -229,12 +261,13 @@ static struct app srv[200];
 static unsigned nsrv;
 
 static void
-srv_connected(struct fc_tcp_conn *c, void *user)
+srv_connected(struct fc_tcp_conn *c, void *user, uint64_t now)
 {
+	(void)now;
 	(void)user;
 	if (nsrv < 200)
 		fc_tcp_conn_set_user(c, NULL, &srv[nsrv++]);
-	app_on_connected(c, fc_tcp_conn_user(c));
+	app_on_connected(c, fc_tcp_conn_user(c), now);
 	((struct app *)fc_tcp_conn_user(c))->close_on_eof = 1;
 }
 
@@ -616,8 +649,9 @@ struct rr_app {
 static struct rr_app rr[2];
 
 static void
-rr_connected(struct fc_tcp_conn *c, void *user)
+rr_connected(struct fc_tcp_conn *c, void *user, uint64_t now)
 {
+	(void)now;
 	struct rr_app *a = user != NULL ? user : &rr[1];
 
 	if (user == NULL)
@@ -626,8 +660,9 @@ rr_connected(struct fc_tcp_conn *c, void *user)
 }
 
 static void
-rr_data(struct fc_tcp_conn *c, void *user, struct rte_mbuf *m)
+rr_data(struct fc_tcp_conn *c, void *user, struct rte_mbuf *m, uint64_t now)
 {
+	(void)now;
 	struct rr_app *a = user;
 
 	a->bytes += m->pkt_len;
@@ -642,8 +677,9 @@ rr_data(struct fc_tcp_conn *c, void *user, struct rte_mbuf *m)
 }
 
 static void
-rr_closed(struct fc_tcp_conn *c, void *user, enum fc_tcp_close_reason r)
+rr_closed(struct fc_tcp_conn *c, void *user, enum fc_tcp_close_reason r, uint64_t now)
 {
+	(void)now;
 	(void)c;
 	(void)r;
 	((struct rr_app *)user)->conn = NULL;
@@ -793,6 +829,7 @@ main(int argc, char **argv)
 	if (mp == NULL)
 		return 1;
 	test_flow_table();
+	test_ns_to_tick();
 	test_timer_wheel();
 	test_wheel_crowded();
 	test_many_lossy();

@@ -45,33 +45,33 @@ struct side {
 static struct side cs, ss;
 
 static void
-hold_on_data(struct fc_tcp_conn *c, void *user, struct rte_mbuf *m)
+hold_on_data(struct fc_tcp_conn *c, void *user, struct rte_mbuf *m, uint64_t now)
 {
 	struct side *s = user;
 	uint32_t n = m->pkt_len;
 
-	app_on_data(c, &s->app, m);
+	app_on_data(c, &s->app, m, now);
 	/* Hold what arrived, release it later from the main loop. */
 	if (s->hold)
 		fc_tcp_recv_hold(c, n);
 }
 
 static void
-s_connected(struct fc_tcp_conn *c, void *user)
+s_connected(struct fc_tcp_conn *c, void *user, uint64_t now)
 {
-	app_on_connected(c, &((struct side *)user)->app);
+	app_on_connected(c, &((struct side *)user)->app, now);
 }
 
 static void
-s_eof(struct fc_tcp_conn *c, void *user)
+s_eof(struct fc_tcp_conn *c, void *user, uint64_t now)
 {
-	app_on_eof(c, &((struct side *)user)->app);
+	app_on_eof(c, &((struct side *)user)->app, now);
 }
 
 static void
-s_closed(struct fc_tcp_conn *c, void *user, enum fc_tcp_close_reason r)
+s_closed(struct fc_tcp_conn *c, void *user, enum fc_tcp_close_reason r, uint64_t now)
 {
-	app_on_closed(c, &((struct side *)user)->app, r);
+	app_on_closed(c, &((struct side *)user)->app, r, now);
 }
 
 static const struct fc_tcp_ops ops = {

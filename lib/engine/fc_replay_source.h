@@ -12,13 +12,13 @@
  * for that response. A connection the server closes while requests remain is opened
  * again for the rest.
  */
-#ifndef FC_APP_REPLAY_H
-#define FC_APP_REPLAY_H
+#ifndef FC_REPLAY_SOURCE_H
+#define FC_REPLAY_SOURCE_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "engine.h"
+#include "fc_engine.h"
 #include "fc_pcap.h"
 
 #define FC_REPLAY_NO_RESULT 0xffff      /**< results[]: the request was never sent */

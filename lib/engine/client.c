@@ -17,11 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <rte_ethdev.h>
 #include <rte_malloc.h>
 
-#include "clock.h"
-#include "engine.h"
+#include "fc_clock.h"
+#include "fc_engine.h"
 
 /* The line lib/tcp prefetches for a connection holds what a plain exchange uses. */
 _Static_assert(offsetof(struct fc_client_conn, req0) + sizeof(struct fc_client_req) <=
@@ -136,11 +135,10 @@ fail_in_flight(struct fc_client_worker *w, struct fc_client_conn *cc, enum fc_st
 }
 
 static void
-on_connected(struct fc_tcp_conn *c, void *user)
+on_connected(struct fc_tcp_conn *c, void *user, uint64_t now)
 {
 	struct fc_client_conn *cc = user;
 	struct fc_client_worker *w = fc_tcp_conn_app(c);
-	uint64_t now = fc_now_ns();
 
 	fc_wait_ages_end(&w->ages, cc->opened_at);
 	cc->state = CONN_READY;
@@ -148,8 +146,8 @@ on_connected(struct fc_tcp_conn *c, void *user)
 	fc_stats_add(&w->stats.conn_open, 1);
 	/* A stale FIFO entry of the slot's last connection may stand for this one (in_ready):
 	 * its time is older, and the closed loop takes the later of it and not_before. Only
-	 * then: not_before later than the pass's time holds the request for a pass (set every
-	 * time, that slowed --close, docs/benchmarks.md 2.2e). */
+	 * then: not_before later than the pass's time holds the request for a pass, which set
+	 * on every connect would delay each first request of --close by a pass. */
 	if (cc->in_ready)
 		conn_hold_until(cc, now);
 	ready_push(w, cc, now);
@@ -185,11 +183,10 @@ record_response(struct fc_client_worker *w, struct fc_client_conn *cc,
 }
 
 static void
-on_data(struct fc_tcp_conn *c, void *user, struct rte_mbuf *m)
+on_data(struct fc_tcp_conn *c, void *user, struct rte_mbuf *m, uint64_t now)
 {
 	struct fc_client_conn *cc = user;
 	struct fc_client_worker *w = fc_tcp_conn_app(c);
-	uint64_t now = fc_now_ns();
 	bool reuse = true;
 
 	/* Segments counted, not followed to a NULL next: a one-segment response never loads
@@ -237,14 +234,14 @@ on_data(struct fc_tcp_conn *c, void *user, struct rte_mbuf *m)
 }
 
 static void
-on_eof(struct fc_tcp_conn *c, void *user)
+on_eof(struct fc_tcp_conn *c, void *user, uint64_t now)
 {
 	struct fc_client_conn *cc = user;
 	struct fc_client_worker *w = fc_tcp_conn_app(c);
 	struct fc_http_client_result r = {0};
 
 	if (fc_http_client_eof(&cc->parser, &r) == 0 && r.complete && cc->q_len)
-		record_response(w, cc, &r, fc_now_ns());
+		record_response(w, cc, &r, now);
 	/* Whatever is still in flight was cut off by the server's close. */
 	fail_in_flight(w, cc, FC_STATS_ERR_RESET);
 	cc->closing = true;
@@ -279,7 +276,7 @@ free_pop(struct fc_client_worker *w)
 }
 
 static void
-on_closed(struct fc_tcp_conn *c, void *user, enum fc_tcp_close_reason reason)
+on_closed(struct fc_tcp_conn *c, void *user, enum fc_tcp_close_reason reason, uint64_t now)
 {
 	struct fc_client_conn *cc = user;
 	struct fc_client_worker *w = fc_tcp_conn_app(c);
@@ -289,14 +286,14 @@ on_closed(struct fc_tcp_conn *c, void *user, enum fc_tcp_close_reason reason)
 		/* Never came up: its queued requests fail as connect errors. */
 		fail_in_flight(w, cc, reason == FC_TCP_CLOSE_ABORTED && w->ctl.phase >= FC_PHASE_CLOSE ?
 			       FC_STATS_ERR_TIMEOUT : FC_STATS_ERR_CONNECT);
-		conn_hold_until(cc, fc_now_ns() + RECONNECT_BACKOFF_NS);
+		conn_hold_until(cc, now + RECONNECT_BACKOFF_NS);
 	} else {
 		fc_stats_sub(&w->stats.conn_open, 1);
 		/* Aborted by us (timeout, stop) or reset/closed by the peer mid-request. */
 		fail_in_flight(w, cc, reason == FC_TCP_CLOSE_ABORTED || reason == FC_TCP_CLOSE_TIMEOUT ?
 			       FC_STATS_ERR_TIMEOUT : FC_STATS_ERR_RESET);
 		if (reason == FC_TCP_CLOSE_RESET)
-			conn_hold_until(cc, fc_now_ns() + RECONNECT_BACKOFF_NS);
+			conn_hold_until(cc, now + RECONNECT_BACKOFF_NS);
 	}
 	fc_http_client_release(&cc->parser);
 	cc->tcp_id = 0;
@@ -668,15 +665,15 @@ fc_client_worker_main(void *arg)
 	struct fc_client_worker *w = arg;
 
 	while (__atomic_load_n(&w->ctl.phase, __ATOMIC_ACQUIRE) != FC_PHASE_EXIT) {
-		uint64_t t0 = rte_rdtsc();
+		uint64_t t0 = fc_clock_cycles();
 
 		/* Cycles per request = busy cycles / requests: passes that moved no frame are
 		 * idle polling, not cost. */
 		if (fc_client_worker_poll(w, fc_tsc_to_ns(t0)))
-			fc_stats_add(&w->stats.busy_cycles, rte_rdtsc() - t0);
+			fc_stats_add(&w->stats.busy_cycles, fc_clock_cycles() - t0);
 	}
 	/* Send the last FINs/RSTs we queued. */
-	fc_io_flush_final(&w->io, &w->net, w->tcp);
+	fc_io_flush_final(&w->io, &w->net, w->tcp, w->clock);
 	/* Counted in tx_refused before the control core reads the counters for the report. */
 	fc_io_tx_discard(&w->io);
 	__atomic_store_n(&w->ctl.exited, 1, __ATOMIC_RELEASE);
@@ -702,6 +699,8 @@ fc_client_worker_init(struct fc_client_worker *w, const struct fc_run_params *rp
 	int rc;
 
 	w->rp = rp;
+	if (w->clock == NULL)
+		w->clock = fc_clock_ns;
 	w->rng = rp->seed ^ (0x51ed2701ull * (w->idx + 1));
 	rc = fc_net_init(&w->net, netconf);
 	if (rc)
@@ -714,7 +713,6 @@ fc_client_worker_init(struct fc_client_worker *w, const struct fc_run_params *rp
 	tc.app = w;
 	/* A slot's hot part is one line; pipelining also uses the FIFO behind it. */
 	w->slot_lines = rp->pipeline > 1 ? 2 : 1;
-	tc.user_lines = (uint8_t)w->slot_lines;
 	w->tcp = fc_tcp_ctx_create(&tc, socket);
 	if (w->tcp == NULL)
 		return -errno;
@@ -772,7 +770,7 @@ void
 fc_client_worker_abort_open(struct fc_client_worker *w)
 {
 	if (w->tcp != NULL && fc_tcp_abort_all(w->tcp) > 0)
-		fc_io_flush_final(&w->io, &w->net, w->tcp);
+		fc_io_flush_final(&w->io, &w->net, w->tcp, w->clock);
 	/* Every connection is gone, so every wait the timeout gate counted has ended; one left
 	 * over would keep the timeout scan running for nothing, one ended twice would hide a
 	 * late request from it. The tests look for this line. */
@@ -805,37 +803,4 @@ fc_client_worker_fini(struct fc_client_worker *w)
 	fc_hist_pair_fini(&w->lat_unc);
 	if (w->rp != NULL && w->rp->source != NULL && w->rp->source->fini != NULL)
 		w->rp->source->fini(w);
-}
-
-int
-fc_port_io_impair(struct fc_port_io *io, const struct fc_impair_conf *rx,
-		  const struct fc_impair_conf *tx, struct rte_mempool *pool, uint64_t seed, int socket)
-{
-	if (rx != NULL) {
-		struct fc_impair_conf c = *rx;
-
-		/* Each direction and each worker draws its own sequence. */
-		c.seed = seed * 2 + 1;
-		io->imp_rx = fc_impair_create(&c, pool, socket);
-		if (io->imp_rx == NULL)
-			return -errno;
-	}
-	if (tx != NULL) {
-		struct fc_impair_conf c = *tx;
-
-		c.seed = seed * 2 + 2;
-		io->imp_tx = fc_impair_create(&c, pool, socket);
-		if (io->imp_tx == NULL)
-			return -errno;
-	}
-	return 0;
-}
-
-void
-fc_port_io_fini(struct fc_port_io *io)
-{
-	fc_io_tx_discard(io);
-	fc_impair_free(io->imp_rx);
-	fc_impair_free(io->imp_tx);
-	io->imp_rx = io->imp_tx = NULL;
 }

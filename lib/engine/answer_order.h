@@ -19,8 +19,8 @@
  * four is a hit (a peer that does not answer in order), the prefetch stops, and starts
  * again once they are. A wrong guess costs useless prefetches, nothing else.
  */
-#ifndef FC_APP_ANSWER_ORDER_H
-#define FC_APP_ANSWER_ORDER_H
+#ifndef ANSWER_ORDER_H
+#define ANSWER_ORDER_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -200,4 +200,4 @@ fc_answer_order_prefetch_ids(struct fc_answer_order *o, const void *slots, size_
 	}
 }
 
-#endif /* FC_APP_ANSWER_ORDER_H */
+#endif /* ANSWER_ORDER_H */

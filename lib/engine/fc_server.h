@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The HTTP server worker (serve, and the server half of the embedded pair). */
-#ifndef FC_APP_SERVER_H
-#define FC_APP_SERVER_H
+#ifndef FC_SERVER_H
+#define FC_SERVER_H
 
 #include <stdint.h>
 
-#include "engine.h"
+#include "fc_clock.h"
+#include "fc_engine.h"
 
 struct fc_http_server;
 struct srv_conn;
@@ -43,6 +44,8 @@ struct fc_server_worker {
 	uint32_t nb_active;                     /**< entries */
 	struct fc_answer_order order;           /**< slots in the order replies were sent, for
 						  * the prefetch ahead of the requests answering them */
+	fc_clock_fn clock;                      /**< bounds the final flush (set before init;
+						  * NULL: fc_clock_ns) */
 };
 
 /**

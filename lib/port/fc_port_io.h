@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/*
- * One worker's queue pair: the only place the worker loops call rte_eth_rx_burst and
- * rte_eth_tx_burst, with the optional impairment stages (lib/net fc_impair) on the way
- * in and out.
+/**
+ * @file
+ * Port I/O: the only code that calls rte_eth_rx_burst() and rte_eth_tx_burst(). A worker's
+ * queue pair (struct fc_port_io) with the optional impairment stages (lib/net fc_impair) on
+ * the way in and out and the backpressure hold; and plain bursts for the control core's
+ * short loops (ARP resolution, `up`, the raw packet player).
  *
  * Backpressure. A port that is full (a NIC ring, or the embedded pair's rte_ring when the
  * peer core is behind) does not lose the frames it refused: they wait in `pending` and go
@@ -12,23 +14,22 @@
  * exponential back-off: with 50,000 connections on the ring pair that was 3.0M refused
  * frames, 3.2M retransmissions and 237k request timeouts in a 20 s run.
  */
-#ifndef FC_APP_PORT_IO_H
-#define FC_APP_PORT_IO_H
+#ifndef FC_PORT_IO_H
+#define FC_PORT_IO_H
 
 #include <stdint.h>
 #include <string.h>
 
 #include <rte_ethdev.h>
 #include <rte_prefetch.h>
-#include <rte_ring.h>
 
-#include "clock.h"
+#include "fc_clock.h"
 #include "fc_impair.h"
 #include "fc_net.h"
 #include "fc_tcp.h"
 
 #define FC_IO_BURST 32
-/* Frames per receive burst: 48, 64 and 96 measured no better (docs/benchmarks.md 2.2e). */
+/* Frames per receive burst. */
 #define FC_IO_RX_BURST 32
 #define FC_IO_PENDING (4 * FC_IO_BURST)   /* frames held while the port is full */
 
@@ -43,10 +44,6 @@ struct fc_port_io {
 	uint64_t tx_refused;            /**< frames freed unsent: pending[] was full, or at exit */
 	uint64_t tx_deferred;           /**< frames the port refused once, held for a later pass */
 	struct rte_mbuf *pending[FC_IO_PENDING]; /**< refused frames, oldest first */
-	const struct rte_ring *rx_ring; /**< the embedded pair's ring behind the receive queue
-					  * (fc_io_rx_lookahead()), or NULL */
-	uint16_t rx_ahead;              /**< frames at that ring's head the last pass
-					  * prefetched */
 	bool rx_mark_cksum;             /**< mark received frames IP and L4 checksum good, as
 					  * a NIC's RX offload does: set only for the embedded
 					  * pair's in-process ring (fc_port_caps.rx_cksum_in_process) */
@@ -65,8 +62,7 @@ fc_io_rx(struct fc_port_io *io, struct rte_mbuf **pkts, uint64_t now)
 	return fc_impair_apply(io->imp_rx, raw, n, now, pkts, FC_IO_RX_BURST);
 }
 
-/* Frames ahead of the one being parsed whose mbuf header and frame head are prefetched
- * (8 against 4: 50k connections x1.04 twice, docs/benchmarks.md 2.2d). */
+/* Frames ahead of the one being parsed whose mbuf header and frame head are prefetched. */
 #define FC_IO_PREFETCH 8
 
 /* Lines of a frame's head prefetched: a small request or response with its headers is
@@ -92,39 +88,17 @@ fc_io_prefetch_frame(const struct fc_port_io *io, const struct rte_mbuf *m)
 		rte_prefetch0(d + l * RTE_CACHE_LINE_SIZE);
 }
 
-/*
- * Frames already queued behind the burst just received, at most @p n, at *@p at in the
- * ring's object table (mask with the ring's mask). In the embedded pair the slower side
- * finds hundreds queued, each written by the other core long enough ago to be cold, and the
- * in-burst prefetch (FC_IO_PREFETCH ahead) leaves every burst's first frames to full misses;
- * prefetching the next burst's frames one burst ahead hides them all. On the pair with
- * 50,000 connections x1.03 requests/s (docs/benchmarks.md 2.2f).
- *
- * This reads the rte_ring's head and table (rte_ring_core.h; a legacy ring keeps its
- * pointers right after the header), which only the ring's single consumer may do: this
- * lcore, right after its rte_eth_rx_burst() of the same queue.
- */
-static inline uint16_t
-fc_io_rx_lookahead(const struct fc_port_io *io, uint16_t n, uint32_t *at)
-{
-	const struct rte_ring *r = io->rx_ring;
-	uint32_t queued;
-
-	if (r == NULL || io->imp_rx != NULL)
-		return 0;
-	*at = r->cons.tail;
-	queued = __atomic_load_n(&r->prod.tail, __ATOMIC_ACQUIRE) - *at;
-	return (uint16_t)RTE_MIN(queued, (uint32_t)n);
-}
-
 /**
  * One worker pass's input: a burst from the port, each frame to lib/net (ARP, ICMP,
  * address and checksum checks), the TCP segments to lib/tcp in one call. With many
  * connections in flight every frame is cold (another core or the NIC wrote it), so each
  * frame's mbuf header and head are prefetched a few frames ahead of the one being parsed,
- * as DPDK's l3fwd does, or a whole burst ahead where the ring behind the port can be read
- * (fc_io_rx_lookahead()).
+ * as DPDK's l3fwd does.
  *
+ * @param io   the queue pair
+ * @param net  lib/net context of the worker
+ * @param tcp  lib/tcp context of the worker
+ * @param now  the pass's time (ns)
  * @return frames received
  */
 static inline uint16_t
@@ -132,27 +106,15 @@ fc_io_rx_input(struct fc_port_io *io, struct fc_net_ctx *net, struct fc_tcp_ctx 
 	       uint64_t now)
 {
 	struct rte_mbuf *pkts[FC_IO_RX_BURST], *segs[FC_IO_RX_BURST];
-	uint16_t n = fc_io_rx(io, pkts, now), k = 0, i, done, ahead;
-	struct rte_mbuf *const *next = NULL;
-	uint32_t at = 0, mask = 0;
+	uint16_t n = fc_io_rx(io, pkts, now), k = 0, i;
 
 	if (n == 0)
 		return 0;
-	/* The last pass prefetched this burst's first `done` frames. */
-	done = RTE_MIN(io->rx_ahead, n);
-	ahead = fc_io_rx_lookahead(io, n, &at);
-	if (ahead > 0) {
-		next = (struct rte_mbuf *const *)&io->rx_ring[1];
-		mask = io->rx_ring->mask;
-	}
-	io->rx_ahead = ahead;
-	for (i = done; i < n && i < done + FC_IO_PREFETCH; i++)
+	for (i = 0; i < n && i < FC_IO_PREFETCH; i++)
 		fc_io_prefetch_frame(io, pkts[i]);
 	io->frame_off = (uint32_t)(rte_pktmbuf_mtod(pkts[0], const char *) - (const char *)pkts[0]);
 	for (i = 0; i < n; i++) {
-		if (i < ahead)
-			fc_io_prefetch_frame(io, next[(at + i) & mask]);
-		if (i >= done && i + FC_IO_PREFETCH < n)
+		if (i + FC_IO_PREFETCH < n)
 			fc_io_prefetch_frame(io, pkts[i + FC_IO_PREFETCH]);
 		if (io->rx_mark_cksum)
 			pkts[i]->ol_flags |= RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_GOOD;
@@ -261,18 +223,23 @@ fc_io_flush(struct fc_port_io *io, struct fc_net_ctx *net, struct fc_tcp_ctx *tc
  * up to FC_IO_FINAL_FLUSH_NS (the peer may already have stopped reading). With 20,000
  * connections closing at once, a bound of 1000 passes (~100 us) left a full ring of final
  * ACKs unsent.
+ * @param io     the queue pair
+ * @param net    lib/net context
+ * @param tcp    lib/tcp context
+ * @param clock  the clock that bounds the wait (fc_clock_ns, or a test's)
  */
 static inline void
-fc_io_flush_final(struct fc_port_io *io, struct fc_net_ctx *net, struct fc_tcp_ctx *tcp)
+fc_io_flush_final(struct fc_port_io *io, struct fc_net_ctx *net, struct fc_tcp_ctx *tcp,
+		  fc_clock_fn clock)
 {
-	uint64_t start = fc_now_ns(), now = start;
+	uint64_t start = clock(), now = start;
 
 	for (;;) {
 		fc_io_flush(io, net, tcp, now);
 		if ((io->nb_pending == 0 && fc_tcp_tx_pending(tcp) == 0) ||
 		    now - start >= FC_IO_FINAL_FLUSH_NS)
 			break;
-		now = fc_now_ns();
+		now = clock();
 	}
 }
 
@@ -284,5 +251,66 @@ fc_io_tx_discard(struct fc_port_io *io)
 	rte_pktmbuf_free_bulk(io->pending, io->nb_pending);
 	io->nb_pending = 0;
 }
+
+/**
+ * A plain receive burst, for the control core's short loops (no impairment, no hold).
+ * @param port   port id
+ * @param queue  receive queue
+ * @param pkts   where to put the frames
+ * @param n      at most this many
+ * @return frames received
+ */
+static inline uint16_t
+fc_port_rx_burst(uint16_t port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
+{
+	return rte_eth_rx_burst(port, queue, pkts, n);
+}
+
+/**
+ * A plain send burst, for the control core's short loops. What the port refuses stays the
+ * caller's.
+ * @param port   port id
+ * @param queue  send queue
+ * @param pkts   frames
+ * @param n      how many
+ * @return frames the port took
+ */
+static inline uint16_t
+fc_port_tx_burst(uint16_t port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
+{
+	return rte_eth_tx_burst(port, queue, pkts, n);
+}
+
+/**
+ * A plain send burst that frees what the port refuses.
+ * @return frames the port took
+ */
+static inline uint16_t
+fc_port_tx_burst_or_free(uint16_t port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t sent = n ? rte_eth_tx_burst(port, queue, pkts, n) : 0;
+
+	if (sent < n)
+		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+	return sent;
+}
+
+/**
+ * Create the impairment stages a worker's queue pair asks for (none when both are NULL).
+ * Each direction and each worker draws its own sequence from @p seed.
+ * @param io      the queue pair
+ * @param rx      impairment of received frames, or NULL
+ * @param tx      impairment of sent frames, or NULL
+ * @param pool    mempool for duplicated frames
+ * @param seed    PRNG seed
+ * @param socket  NUMA socket
+ * @return 0, or -ENOMEM / -EINVAL (fc_impair_create's errno)
+ */
+int fc_port_io_impair(struct fc_port_io *io, const struct fc_impair_conf *rx,
+		      const struct fc_impair_conf *tx, struct rte_mempool *pool, uint64_t seed,
+		      int socket);
+
+/** Free the held frames and the impairment stages. @param io the queue pair */
+void fc_port_io_fini(struct fc_port_io *io);
 
 #endif

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The control core: drives the run's phases, publishes targets, collects and reports. */
-#ifndef FC_APP_CONTROL_H
-#define FC_APP_CONTROL_H
+#ifndef FC_CONTROL_H
+#define FC_CONTROL_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
-#include "engine.h"
+#include "fc_clock.h"
+#include "fc_engine.h"
 #include "fc_stats.h"
 
 /** Live metrics of one interval, handed to the threshold check. */
@@ -41,6 +43,11 @@ struct fc_control {
 	FILE *out;                         /**< live progress (stdout) */
 	bool tty;                          /**< progress bar when out is a terminal */
 	bool quiet;                        /**< no live lines */
+	const volatile sig_atomic_t *stop; /**< set by a signal: end the load phase now (NULL:
+					     * none) */
+	fc_clock_fn clock;                 /**< its clock (NULL: fc_clock_ns) */
+	void (*sleep_until)(uint64_t t);   /**< wait until clock() reaches t (NULL: nanosleep
+					     * on the real clock); a test's fake clock jumps */
 	bool stop_when_done;               /**< end the load phase early once every worker's
 					     * request source is done (ctl.done) */
 	/* results */

@@ -8,7 +8,7 @@
 
 #include <rte_malloc.h>
 
-#include "replay.h"
+#include "fc_replay_source.h"
 
 #define NEW_CONNS_PER_PASS 64   /* bounds SYN bursts, as the load generator does */
 

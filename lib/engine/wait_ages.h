@@ -16,8 +16,8 @@
  * that only keeps the oldest bucket from moving on, so the scan runs when it need not, never
  * the other way round. Every start must be matched by exactly one end with the same time.
  */
-#ifndef FC_APP_WAIT_AGES_H
-#define FC_APP_WAIT_AGES_H
+#ifndef WAIT_AGES_H
+#define WAIT_AGES_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -86,4 +86,4 @@ fc_wait_ages_maybe_late(struct fc_wait_ages *a, uint64_t now_ns, uint64_t timeou
 	return now_ns - (a->oldest << a->shift) > timeout_ns;
 }
 
-#endif /* FC_APP_WAIT_AGES_H */
+#endif /* WAIT_AGES_H */

@@ -9,12 +9,11 @@
 #include <stddef.h>
 #include <string.h>
 
-#include <rte_ethdev.h>
 #include <rte_malloc.h>
 
-#include "clock.h"
+#include "fc_clock.h"
 #include "fc_http.h"
-#include "server.h"
+#include "fc_server.h"
 
 #define REPLY_QUEUE 64  /* the client parser allows 64 in flight; so do we */
 
@@ -104,8 +103,9 @@ flush_replies(struct fc_server_worker *w, struct srv_conn *sc, uint64_t now)
 }
 
 static void
-s_connected(struct fc_tcp_conn *c, void *user)
+s_connected(struct fc_tcp_conn *c, void *user, uint64_t now)
 {
+	(void)now;
 	struct fc_server_worker *w = user;
 
 	if (w->nb_free == 0) {
@@ -173,18 +173,16 @@ queue_reply(struct fc_server_worker *w, struct srv_conn *sc,
 }
 
 static void
-s_data(struct fc_tcp_conn *c, void *user, struct rte_mbuf *m)
+s_data(struct fc_tcp_conn *c, void *user, struct rte_mbuf *m, uint64_t now)
 {
 	struct srv_conn *sc = user;
 	struct fc_server_worker *w;
-	uint64_t now;
 
 	if (sc == NULL || sc->closing) {
 		fc_tcp_mbuf_free(m);
 		return;
 	}
 	w = sc->w;
-	now = fc_now_ns();
 	/* Segments counted, not followed to a NULL next: a one-segment request never loads its
 	 * header's second line (fc_tcp_mbuf_free()). */
 	struct rte_mbuf *seg = m;
@@ -228,17 +226,17 @@ s_data(struct fc_tcp_conn *c, void *user, struct rte_mbuf *m)
 }
 
 static void
-s_writable(struct fc_tcp_conn *c, void *user)
+s_writable(struct fc_tcp_conn *c, void *user, uint64_t now)
 {
 	struct srv_conn *sc = user;
 
 	(void)c;
-	if (sc && !flush_replies(sc->w, sc, fc_now_ns()))
+	if (sc && !flush_replies(sc->w, sc, now))
 		active_push(sc->w, sc);
 }
 
 static void
-s_eof(struct fc_tcp_conn *c, void *user)
+s_eof(struct fc_tcp_conn *c, void *user, uint64_t now)
 {
 	struct srv_conn *sc = user;
 
@@ -249,13 +247,14 @@ s_eof(struct fc_tcp_conn *c, void *user)
 	/* The client sends nothing more: answer what it asked, then FIN after the data. */
 	sc->closing = true;
 	sc->fin_after = true;
-	if (flush_replies(sc->w, sc, fc_now_ns()) == false)
+	if (flush_replies(sc->w, sc, now) == false)
 		active_push(sc->w, sc);
 }
 
 static void
-s_closed(struct fc_tcp_conn *c, void *user, enum fc_tcp_close_reason reason)
+s_closed(struct fc_tcp_conn *c, void *user, enum fc_tcp_close_reason reason, uint64_t now)
 {
+	(void)now;
 	struct srv_conn *sc = user;
 
 	(void)c;
@@ -320,12 +319,12 @@ fc_server_worker_main(void *arg)
 	struct fc_server_worker *w = arg;
 
 	while (__atomic_load_n(&w->ctl.phase, __ATOMIC_ACQUIRE) != FC_PHASE_EXIT) {
-		uint64_t t0 = rte_rdtsc();
+		uint64_t t0 = fc_clock_cycles();
 
 		if (fc_server_worker_poll(w, fc_tsc_to_ns(t0)))
-			w->stats.busy_cycles += rte_rdtsc() - t0;
+			fc_stats_add(&w->stats.busy_cycles, fc_clock_cycles() - t0);
 	}
-	fc_io_flush_final(&w->io, &w->net, w->tcp);
+	fc_io_flush_final(&w->io, &w->net, w->tcp, w->clock);
 	fc_io_tx_discard(&w->io);
 	__atomic_store_n(&w->ctl.exited, 1, __ATOMIC_RELEASE);
 	return 0;
@@ -340,6 +339,8 @@ fc_server_worker_init(struct fc_server_worker *w, const struct fc_http_server *h
 	int rc;
 
 	w->http = http;
+	if (w->clock == NULL)
+		w->clock = fc_clock_ns;
 	rc = fc_net_init(&w->net, netconf);
 	if (rc)
 		return rc;
@@ -349,7 +350,6 @@ fc_server_worker_init(struct fc_server_worker *w, const struct fc_http_server *h
 	tc.local_ip = rte_be_to_cpu_32(netconf->ip);
 	tc.max_conns = max_conns;
 	tc.tx_cksum_offload = netconf->tx_ip_cksum_offload;
-	tc.user_lines = SRV_HOT_LINES;
 	w->tcp = fc_tcp_ctx_create(&tc, socket);
 	if (w->tcp == NULL)
 		return -errno;
@@ -383,7 +383,7 @@ fc_server_worker_fini(struct fc_server_worker *w)
 	 * not keep them (a kernel client would wait for its keep-alive timeout). The worker's
 	 * lcore has returned, so its queue is ours. */
 	if (w->tcp != NULL && fc_tcp_abort_all(w->tcp) > 0)
-		fc_io_flush_final(&w->io, &w->net, w->tcp);
+		fc_io_flush_final(&w->io, &w->net, w->tcp, w->clock);
 	fc_tcp_ctx_free(w->tcp);
 	w->tcp = NULL;
 	fc_net_flush(&w->net);

@@ -13,19 +13,19 @@
 #include <rte_launch.h>
 #include <rte_lcore.h>
 
-#include "cli_util.h"
-#include "clock.h"
-#include "control.h"
+#include "fc_clock.h"
+#include "fc_control.h"
 
 #define TICK_NS 10000000ull
 
+/* The real clock's wait (fc_control::sleep_until when left NULL). */
 static void
-sleep_until(uint64_t t_ns)
+real_sleep_until(uint64_t t_ns)
 {
 	uint64_t now = fc_now_ns();
 
 	if (t_ns > now) {
-		struct timespec ts = {
+		const struct timespec ts = {
 			.tv_sec = (time_t)((t_ns - now) / 1000000000ull),
 			.tv_nsec = (long)((t_ns - now) % 1000000000ull),
 		};
@@ -93,12 +93,12 @@ collect_histograms(struct fc_control *c, struct fc_hist *dst, struct fc_hist *ds
 		for (unsigned tries = 0; tries < 50; tries++) {
 			if (fc_hist_pair_try_collect(&w->lat, dst) == 0)
 				break;
-			sleep_until(fc_now_ns() + 1000000ull);
+			c->sleep_until(c->clock() + 1000000ull);
 		}
 		for (unsigned tries = 0; tries < 50; tries++) {
 			if (fc_hist_pair_try_collect(&w->lat_unc, dst_unc) == 0)
 				break;
-			sleep_until(fc_now_ns() + 1000000ull);
+			c->sleep_until(c->clock() + 1000000ull);
 		}
 	}
 }
@@ -147,6 +147,10 @@ fc_control_run(struct fc_control *c)
 	uint64_t next_iv = start + c->interval_ns;
 	int rc = 0;
 
+	if (c->clock == NULL)
+		c->clock = fc_clock_ns;
+	if (c->sleep_until == NULL)
+		c->sleep_until = real_sleep_until;
 	if (iv == NULL || iv_unc == NULL || total == NULL || total_unc == NULL) {
 		rc = -ENOMEM;
 		set_phase(c, FC_PHASE_EXIT);
@@ -156,9 +160,9 @@ fc_control_run(struct fc_control *c)
 
 	/* Load phase. */
 	for (uint64_t tick = start + TICK_NS;; tick += TICK_NS) {
-		sleep_until(tick);
-		now = fc_now_ns();
-		if (fc_stop_requested) {
+		c->sleep_until(tick);
+		now = c->clock();
+		if (c->stop != NULL && *c->stop) {
 			c->interrupted = true;
 			break;
 		}
@@ -207,27 +211,27 @@ fc_control_run(struct fc_control *c)
 			break;
 		}
 	}
-	c->elapsed_s = (fc_now_ns() - start) / 1e9;
+	c->elapsed_s = (c->clock() - start) / 1e9;
 
 	/* Drain: nothing new; wait (bounded) for the answers in flight. */
 	set_phase(c, FC_PHASE_DRAIN);
-	uint64_t t0 = fc_now_ns();
+	uint64_t t0 = c->clock();
 	do {
-		sleep_until(fc_now_ns() + 2000000ull);
+		c->sleep_until(c->clock() + 2000000ull);
 		sum_stats(c, &cur);
-	} while (in_flight(&cur) > 0 && fc_now_ns() - t0 < c->drain_ns);
+	} while (in_flight(&cur) > 0 && c->clock() - t0 < c->drain_ns);
 	c->drain_left = in_flight(&cur);
 
 	/* Close: FIN every connection; after the bound, what is left is reset at exit. */
 	set_phase(c, FC_PHASE_CLOSE);
-	t0 = fc_now_ns();
+	t0 = c->clock();
 	for (;;) {
 		uint32_t open = 0;
 
-		sleep_until(fc_now_ns() + 2000000ull);
+		c->sleep_until(c->clock() + 2000000ull);
 		for (unsigned i = 0; i < c->nb_workers; i++)
 			open += __atomic_load_n(&c->workers[i].ctl.open_conns, __ATOMIC_RELAXED);
-		if (open == 0 || fc_now_ns() - t0 >= c->close_ns)
+		if (open == 0 || c->clock() - t0 >= c->close_ns)
 			break;
 	}
 	set_phase(c, FC_PHASE_EXIT);

@@ -1,13 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The embedded pair's receive path (app/flashcrowd/port_io.h). fc_ring_pair_rx_ring()
- * names the ring each side's queue really reads (checked through rte_eth_tx_burst and
- * rte_eth_rx_burst on started ports), and fc_io_rx_lookahead() finds exactly the frames
- * the next rx burst will return, in order, also across the ring's wrap-around, and none on
- * a port without a ring or under receive impairment. fc_io_rx_input() marks frames
- * checksum-good only on a queue pair that says so (rx_mark_cksum, the in-process ring):
- * unmarked, a bad TCP or IPv4 checksum is counted and the frame dropped; marked, neither
- * lib/net nor lib/tcp sums the frame.
+ * lib/port on the in-process ring pair. Queue i of one side reaches queue i of the other.
+ * A full port loses nothing: fc_io_tx() holds what the port refused and sends it first, in
+ * order, once there is room. fc_io_rx_input() marks frames checksum-good only on a queue
+ * pair that says so (rx_mark_cksum, the in-process ring): unmarked, a bad TCP or IPv4
+ * checksum is counted and the frame dropped; marked, neither lib/net nor lib/tcp sums it.
  */
 #include <stdint.h>
 
@@ -19,7 +16,7 @@
 #include "fc_platform.h"
 #include "fc_tcp.h"
 #include "fc_test.h"
-#include "port_io.h"
+#include "fc_port_io.h"
 
 #define NQ 2
 
@@ -40,46 +37,20 @@ start_port(uint16_t port)
 	return rte_eth_dev_start(port);
 }
 
-/* Each side's ring is the one its queue reads, sized for its direction. */
+/* Queue i to queue i: a frame sent by A on queue 1 is read by B's queue 1 only. */
 static void
-test_ring_names(uint16_t a, uint16_t b)
+test_queues(uint16_t a, uint16_t b)
 {
-	const struct rte_ring *to_b = fc_ring_pair_rx_ring("tla", true, 1);
-	const struct rte_ring *to_a = fc_ring_pair_rx_ring("tla", false, 1);
 	struct rte_mbuf *m = rte_pktmbuf_alloc(pool), *got[4];
 
-	CHECK(to_b != NULL && to_a != NULL && to_a != to_b);
-	CHECK(fc_ring_pair_rx_ring("nosuchpair", false, 0) == NULL);
-	CHECK(fc_ring_pair_rx_ring("tla", true, NQ) == NULL);
-	CHECK_EQ(rte_ring_get_size(to_b), 16); /* a_to_b */
-	CHECK_EQ(rte_ring_get_size(to_a), 8);  /* b_to_a */
 	CHECK(m != NULL);
 	if (m == NULL)
 		return;
-	/* Sent by A on queue 1: waiting in B's queue-1 ring, read by B's queue 1 only. */
-	CHECK_EQ(rte_eth_tx_burst(a, 1, &m, 1), 1);
-	CHECK_EQ(rte_ring_count(to_b), 1);
-	CHECK_EQ(rte_ring_count(fc_ring_pair_rx_ring("tla", true, 0)), 0);
-	CHECK_EQ(rte_eth_rx_burst(b, 0, got, 4), 0);
-	CHECK_EQ(rte_eth_rx_burst(b, 1, got, 4), 1);
+	CHECK_EQ(fc_port_tx_burst(a, 1, &m, 1), 1);
+	CHECK_EQ(fc_port_rx_burst(b, 0, got, 4), 0);
+	CHECK_EQ(fc_port_rx_burst(b, 1, got, 4), 1);
 	CHECK(got[0] == m);
 	rte_pktmbuf_free(m);
-}
-
-/* Send @p n frames A -> B on queue 0, each with its number in the first data byte. */
-static void
-send_numbered(uint16_t a, unsigned first, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++) {
-		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
-
-		CHECK(m != NULL);
-		if (m == NULL)
-			return;
-		*rte_pktmbuf_mtod(m, uint8_t *) = (uint8_t)(first + i);
-		m->data_len = m->pkt_len = 1;
-		CHECK_EQ(rte_eth_tx_burst(a, 0, &m, 1), 1);
-	}
 }
 
 static unsigned
@@ -88,55 +59,52 @@ number_of(const struct rte_mbuf *m)
 	return *rte_pktmbuf_mtod(m, const uint8_t *);
 }
 
-/* What the lookahead finds is what the next burst gets. */
+/*
+ * A port that takes nothing loses nothing: B reads nothing while A sends 40 frames into a
+ * 16-frame ring, FC_IO_BURST at most per call as the workers do (fc_io_tx_room()). What
+ * the ring refused waits in the hold, and once B reads, every frame arrives, in order,
+ * none freed.
+ */
 static void
-test_lookahead(uint16_t a, uint16_t b)
+test_full_port_holds(uint16_t a, uint16_t b)
 {
-	struct fc_port_io io = {.port_id = b, .queue = 0,
-				.rx_ring = fc_ring_pair_rx_ring("tla", true, 0)};
-	struct rte_mbuf *const *table = (struct rte_mbuf *const *)&io.rx_ring[1];
-	struct rte_mbuf *got[16];
-	uint32_t at = 0;
-	unsigned next = 0;
+	struct fc_port_io io = {.port_id = a, .queue = 0};
+	struct rte_mbuf *got[64];
+	unsigned sent = 0, next = 0;
 
-	/* Empty ring: nothing ahead. */
-	CHECK_EQ(fc_io_rx_lookahead(&io, 8, &at), 0);
-	send_numbered(a, next, 11);
-	/* Three rounds of 11 queued, 4 read, the other 7 looked at, then read: the ring of 16
-	 * wraps on the way. */
-	for (unsigned round = 0; round < 3; round++) {
-		uint16_t n = rte_eth_rx_burst(b, 0, got, 4);
+	while (sent < 40) {
+		struct rte_mbuf *m[4];
+		uint16_t n = 0;
 
-		CHECK_EQ(n, 4);
-		for (unsigned i = 0; i < n; i++) {
-			CHECK_EQ(number_of(got[i]), next + i);
-			rte_pktmbuf_free(got[i]);
+		if (fc_io_tx_room(&io) < 4)
+			break;
+		for (; n < 4; n++) {
+			m[n] = rte_pktmbuf_alloc(pool);
+			CHECK(m[n] != NULL);
+			if (m[n] == NULL)
+				return;
+			*rte_pktmbuf_mtod(m[n], uint8_t *) = (uint8_t)(sent + n);
+			m[n]->data_len = m[n]->pkt_len = 1;
 		}
-		next += n;
-		uint16_t ahead = fc_io_rx_lookahead(&io, 5, &at);
-
-		CHECK_EQ(ahead, 5); /* 7 queued, capped at 5 */
-		for (unsigned i = 0; i < ahead; i++)
-			CHECK_EQ(number_of(table[(at + i) & io.rx_ring->mask]), next + i);
-		CHECK_EQ(fc_io_rx_lookahead(&io, 32, &at), 7);
-		/* The next burst returns those frames, in that order. */
-		n = rte_eth_rx_burst(b, 0, got, 16);
-		CHECK_EQ(n, 7);
-		for (unsigned i = 0; i < n; i++) {
-			CHECK_EQ(number_of(got[i]), next + i);
-			rte_pktmbuf_free(got[i]);
-		}
-		next += n;
-		send_numbered(a, next, 11);
+		fc_io_tx(&io, m, n, 0);
+		sent += n;
 	}
-	/* A port without a ring, or with receive impairment, looks at nothing. */
-	struct fc_port_io plain = {.port_id = b, .queue = 0};
-	struct fc_port_io impaired = io;
+	CHECK_EQ(sent, 40);
+	CHECK(io.nb_pending > 0);
+	CHECK(io.tx_deferred > 0);
+	for (unsigned pass = 0; pass < 100 && next < sent; pass++) {
+		uint16_t n = fc_port_rx_burst(b, 0, got, 64);
 
-	impaired.imp_rx = (struct fc_impair *)&plain; /* only compared with NULL */
-	CHECK_EQ(fc_io_rx_lookahead(&plain, 32, &at), 0);
-	CHECK_EQ(fc_io_rx_lookahead(&impaired, 32, &at), 0);
-	CHECK_EQ(fc_io_rx_lookahead(&io, 32, &at), 11);
+		for (uint16_t i = 0; i < n; i++) {
+			CHECK_EQ(number_of(got[i]), next);
+			next++;
+		}
+		rte_pktmbuf_free_bulk(got, n);
+		fc_io_tx(&io, NULL, 0, 0); /* retries the held frames */
+	}
+	CHECK_EQ(next, 40);
+	CHECK_EQ(io.nb_pending, 0);
+	CHECK_EQ(io.tx_refused, 0);
 }
 
 #define MARK_IP_A RTE_IPV4(198, 18, 0, 1)
@@ -187,8 +155,7 @@ test_mark_cksum(uint16_t a, uint16_t b)
 	struct fc_net_conf nc = {.ip = rte_cpu_to_be_32(MARK_IP_B), .prefix_len = 15, .pool = pool,
 				 .rx_cksum_offload = true};
 	struct fc_tcp_config tc = {.pool = pool, .local_ip = MARK_IP_B, .max_conns = 16};
-	struct fc_port_io io = {.port_id = b, .queue = 1,
-				.rx_ring = fc_ring_pair_rx_ring("tla", true, 1)};
+	struct fc_port_io io = {.port_id = b, .queue = 1};
 	struct fc_net_ctx net;
 	struct fc_tcp_ctx *tcp;
 
@@ -235,9 +202,9 @@ main(int argc, char **argv)
 	CHECK_EQ(start_port(a), 0);
 	CHECK_EQ(start_port(b), 0);
 	if (pool != NULL) {
-		test_ring_names(a, b);
-		test_lookahead(a, b);
+		test_queues(a, b);
+		test_full_port_holds(a, b);
 		test_mark_cksum(a, b);
 	}
-	return fc_test_result("test_rx_lookahead");
+	return fc_test_result("test_port_io");
 }

@@ -11,8 +11,8 @@
  * each worker from the shared, read-only rate plan (its 1/N share, phase-shifted), so rate
  * changes need no message at all and hold to the nanosecond.
  */
-#ifndef FC_APP_ENGINE_H
-#define FC_APP_ENGINE_H
+#ifndef FC_ENGINE_H
+#define FC_ENGINE_H
 
 #include <stdalign.h>
 #include <stdbool.h>
@@ -20,14 +20,15 @@
 
 #include <rte_ether.h>
 
+#include "fc_clock.h"
 #include "fc_hist.h"
 #include "fc_http.h"
 #include "fc_net.h"
 #include "fc_rate.h"
 #include "fc_stats.h"
 #include "fc_tcp.h"
+#include "fc_port_io.h"
 #include "answer_order.h"
-#include "port_io.h"
 #include "wait_ages.h"
 
 #define FC_PIPE_MAX 16          /**< most requests in flight on one connection */
@@ -105,11 +106,9 @@ struct fc_client_req {
 
 /**
  * One client connection slot. A keep-alive exchange without pipelining touches its first
- * cache line only, which lib/tcp prefetches ahead of the segment (the TCB's user pointer,
- * cfg.user_lines 1) and so does the answer order: the first request of the FIFO, the
- * connection, its state bits and the parser's hot part. With 50,000 connections every
- * line an exchange touches is a miss, and each costs 8-10 ns with the receive path's
- * misses in flight (docs/benchmarks.md 2.2g, 2.2h). So the worker is found through lib/tcp
+ * cache line only, which the answer order prefetches ahead of the segment: the first
+ * request of the FIFO, the connection, its state bits and the parser's hot part. With
+ * 50,000 connections every line an exchange touches is a miss. So the worker is found through lib/tcp
  * (fc_tcp_conn_app()), the TCB is held by its 32-bit id, and what only think time,
  * back-off, pipelining, HEAD requests, chunked bodies, split heads, connects and request
  * sources need lives from the second line on. The FIFO restarts at its first entry
@@ -219,18 +218,9 @@ struct fc_client_worker {
 	uint64_t rng;                           /**< PRNG for the mix */
 	uint64_t close_started;                 /**< CLOSE phase: when connections were closed */
 	void *src;                              /**< request source state (rp->source) */
+	fc_clock_fn clock;                      /**< bounds the final flush (set before init;
+						  * NULL: fc_clock_ns) */
 };
-
-/**
- * Create the impairment stages a worker's queue pair asks for (none when both are NULL).
- * @return 0, or -errno
- */
-int fc_port_io_impair(struct fc_port_io *io, const struct fc_impair_conf *rx,
-		      const struct fc_impair_conf *tx, struct rte_mempool *pool, uint64_t seed,
-		      int socket);
-
-/** Free the impairment stages. */
-void fc_port_io_fini(struct fc_port_io *io);
 
 /**
  * Allocate and initialise a client worker's contexts (on @p socket).
