@@ -427,6 +427,10 @@ struct fc_http_route_spec {
 	uint32_t chunk_size;    /**< bytes per chunk, 0 = the whole body in one chunk */
 	uint64_t delay_min_ns;  /**< response delay: fixed when min == max, else uniform in [min, max] */
 	uint64_t delay_max_ns;  /**< upper bound of the delay */
+	bool close;             /**< answer with "Connection: close" and close the connection
+				  * after the response, as servers do after some errors and at
+				  * their keep-alive limit: requests pipelined behind it go
+				  * unanswered */
 };
 
 /** The responder: routes with responses rendered once; read-only after creation, shared by lcores. */

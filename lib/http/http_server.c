@@ -29,6 +29,7 @@ struct srv_route {
 	uint16_t status;
 	uint64_t delay_min_ns;
 	uint64_t delay_max_ns;
+	bool close;             /* always the V_CLOSE variant, then close */
 	struct rendered r[2];   /* V_KEEPALIVE, V_CLOSE */
 };
 
@@ -293,6 +294,7 @@ build_route(struct srv_route *rt, const struct fc_http_route_spec *s, unsigned i
 	rt->status = (uint16_t)status;
 	rt->delay_min_ns = s->delay_min_ns;
 	rt->delay_max_ns = s->delay_max_ns;
+	rt->close = s->close;
 	rc = rt->path ? 0 : -ENOMEM;
 	for (v = 0; v < 2 && rc == 0; v++)
 		rc = render(&rt->r[v], status, reason, ctype, hdr, s->num_headers, body, body_len,
@@ -457,7 +459,8 @@ start_request(const struct fc_http_server *srv, struct fc_http_server_conn *c,
 		const struct fc_http_request *req)
 {
 	c->pending_route = (int16_t)match_route(srv, req->path, req->path_len);
-	c->pending_close = !req->keep_alive;
+	c->pending_close = !req->keep_alive ||
+		(c->pending_route >= 0 && srv->routes[c->pending_route].close);
 	/* Methods are case-sensitive (RFC 9110 §9.1). */
 	c->pending_head = req->method_len == 4 && memcmp(req->method, "HEAD", 4) == 0;
 	if (req->chunked) {

@@ -497,6 +497,7 @@ struct fc_serve_route {
 	uint64_t body_size;     /**< generated body size when there is no body or file (0..1 MiB) */
 	char body_file[256];    /**< file whose content is the body, "" for none */
 	bool chunked;           /**< Transfer-Encoding: chunked */
+	bool close;             /**< close the connection after each response */
 	uint32_t chunk_size;    /**< bytes per chunk, 0 = one chunk */
 	uint64_t delay_min_ns;  /**< fixed delay, or the low end of a uniform one */
 	uint64_t delay_max_ns;  /**< high end (== min for a fixed delay) */

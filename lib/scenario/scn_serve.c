@@ -80,7 +80,7 @@ static void
 load_route(struct fc_scn_ld *l, const cJSON *o, const char *p, struct fc_serve_route *r)
 {
 	static const char *const known[] = {"path", "status", "content_type", "headers", "body",
-		"body_size", "body_file", "chunked", "chunk_size", "delay", NULL};
+		"body_size", "body_file", "chunked", "chunk_size", "delay", "close", NULL};
 	const cJSON *v;
 	char q[96];
 	uint32_t n;
@@ -125,6 +125,9 @@ load_route(struct fc_scn_ld *l, const cJSON *o, const char *p, struct fc_serve_r
 	snprintf(q, sizeof(q), "%s.chunked", p);
 	if ((v = cJSON_GetObjectItemCaseSensitive(o, "chunked")))
 		fc_scn_get_bool(l, v, q, &r->chunked);
+	snprintf(q, sizeof(q), "%s.close", p);
+	if ((v = cJSON_GetObjectItemCaseSensitive(o, "close")))
+		fc_scn_get_bool(l, v, q, &r->close);
 	snprintf(q, sizeof(q), "%s.chunk_size", p);
 	if ((v = cJSON_GetObjectItemCaseSensitive(o, "chunk_size"))) {
 		uint64_t cs;
@@ -442,6 +445,7 @@ to_specs(const struct fc_serve_conf *c, struct fc_http_route_spec *specs)
 		s->body_size = r->body_size > UINT32_MAX ? UINT32_MAX : (uint32_t)r->body_size;
 		s->body_file = r->body_file[0] ? r->body_file : NULL;
 		s->chunked = r->chunked;
+		s->close = r->close;
 		s->chunk_size = r->chunk_size;
 		s->delay_min_ns = r->delay_min_ns;
 		s->delay_max_ns = r->delay_max_ns;
