@@ -30,7 +30,7 @@ static uint64_t rig_now_ns;
 
 /* For the loops that wait for a bound by reading the clock (the final flush): each read
  * moves it on a microsecond, or a wait on a port that never drains would never end. */
-static uint64_t
+static inline uint64_t
 rig_clock(void)
 {
 	rig_now_ns += 1000;
@@ -68,7 +68,7 @@ struct rig {
 	bool server_paused;             /* the server is not polled: its port takes nothing */
 };
 
-static int
+static inline int
 rig_start_port(struct rig *r, uint16_t port)
 {
 	struct rte_eth_conf conf = {0};
@@ -85,7 +85,7 @@ rig_start_port(struct rig *r, uint16_t port)
  * distinguishes rigs); each rig gets its own.
  * @return 0, or -1 (a CHECK already failed)
  */
-static int
+static inline int
 rig_init(struct rig *r, const char *name, const struct rig_opts *o)
 {
 	static const struct fc_http_route_spec hello = {
@@ -164,7 +164,7 @@ rig_init(struct rig *r, const char *name, const struct rig_opts *o)
 }
 
 /* One pass: the clock moves on one step, then the client and (unless paused) the server. */
-static void
+static inline void
 rig_pass(struct rig *r)
 {
 	rig_now_ns += r->o.step_ns;
@@ -174,7 +174,7 @@ rig_pass(struct rig *r)
 }
 
 /* Run passes for @p ns of fake time. */
-static void
+static inline void
 rig_run(struct rig *r, uint64_t ns)
 {
 	uint64_t end = rig_now_ns + ns;
@@ -183,14 +183,14 @@ rig_run(struct rig *r, uint64_t ns)
 		rig_pass(r);
 }
 
-static void
+static inline void
 rig_phase(struct rig *r, enum fc_phase p)
 {
 	__atomic_store_n(&r->cw.ctl.phase, p, __ATOMIC_RELEASE);
 }
 
 /* The end of a run as the control core drives it: drain, close, exit; bounded. */
-static void
+static inline void
 rig_stop(struct rig *r, uint64_t drain_ns, uint64_t close_ns)
 {
 	rig_phase(r, FC_PHASE_DRAIN);
@@ -218,7 +218,7 @@ rig_stop(struct rig *r, uint64_t drain_ns, uint64_t close_ns)
 	}
 }
 
-static struct fc_stats_core
+static inline struct fc_stats_core
 rig_stats(const struct rig *r)
 {
 	struct fc_stats_core s;
@@ -228,7 +228,7 @@ rig_stats(const struct rig *r)
 }
 
 /* Free both workers; CHECK that the pool has every mbuf back. */
-static void
+static inline void
 rig_fini(struct rig *r)
 {
 	fc_client_worker_fini(&r->cw);
