@@ -385,12 +385,14 @@ fc_pair_rss_conf(const struct fc_pair *p, struct fc_pair_rss *rss, struct fc_tcp
 }
 
 void
-fc_pair_print_server(const struct fc_pair *p, FILE *f)
+fc_pair_print_server(struct fc_pair *p, FILE *f)
 {
 	uint64_t req = 0, acc = 0, rx = 0, unknown = 0, syn_drops = 0, net_drop = 0, cks = 0;
 	uint64_t blocked = 0, dropped = 0, parse = 0, rtx = 0, deferred = 0, lost = 0, nomem = 0;
 	uint64_t busy = 0, held = 0;
 
+	/* Their counters are plain per-core words: read them once the workers have stopped. */
+	fc_pair_stop_servers(p);
 	for (unsigned i = 0; i < p->nb_servers && p->servers; i++) {
 		const struct fc_server_worker *w = &p->servers[i];
 		const struct fc_tcp_counters *t = fc_tcp_counters(w->tcp);
@@ -434,15 +436,22 @@ fc_pair_print_server(const struct fc_pair *p, FILE *f)
 }
 
 void
+fc_pair_stop_servers(struct fc_pair *p)
+{
+	for (unsigned i = 0; i < p->nb_servers && p->servers; i++)
+		__atomic_store_n(&p->servers[i].ctl.phase, FC_PHASE_EXIT, __ATOMIC_RELEASE);
+	/* A second wait on a finished lcore returns at once. */
+	for (unsigned i = 0; i < p->nb_servers && p->servers; i++)
+		rte_eal_wait_lcore(p->servers[i].lcore);
+}
+
+void
 fc_pair_down(struct fc_pair *p)
 {
 	if (p->servers) {
+		fc_pair_stop_servers(p);
 		for (unsigned i = 0; i < p->nb_servers; i++)
-			__atomic_store_n(&p->servers[i].ctl.phase, FC_PHASE_EXIT, __ATOMIC_RELEASE);
-		for (unsigned i = 0; i < p->nb_servers; i++) {
-			rte_eal_wait_lcore(p->servers[i].lcore);
 			fc_server_worker_fini(&p->servers[i]);
-		}
 		rte_free(p->servers);
 		p->servers = NULL;
 	}

@@ -136,8 +136,12 @@ struct fc_pair_rss {
  */
 int fc_pair_rss_conf(const struct fc_pair *p, struct fc_pair_rss *rss, struct fc_tcp_config *tc);
 
-/** One line of embedded-server counters (requests, connections, TCP drops). */
-void fc_pair_print_server(const struct fc_pair *p, FILE *f);
+/** Stop the embedded server workers and wait for them (their counters are final after it). */
+void fc_pair_stop_servers(struct fc_pair *p);
+
+/** Stop the embedded servers (fc_pair_stop_servers()) and print one line of their counters
+ * (requests, connections, TCP drops). */
+void fc_pair_print_server(struct fc_pair *p, FILE *f);
 
 /** Stop embedded servers, close ports, release EAL. Safe on a partial bring-up. */
 void fc_pair_down(struct fc_pair *p);

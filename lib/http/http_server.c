@@ -431,7 +431,8 @@ give_reply(const struct fc_http_server *srv, struct fc_http_server_conn *c,
 	}
 	reply->data = r->buf;
 	reply->len = c->pending_head ? r->head_len : r->len;
-	c->stats->requests++;
+	/* Read by the control core while the worker runs (serve's live line). */
+	__atomic_store_n(&c->stats->requests, c->stats->requests + 1, __ATOMIC_RELAXED);
 	c->stats->resp_bytes += reply->len;
 	c->phase = c->pending_close ? SV_CLOSED : SV_HEAD;
 }

@@ -2,8 +2,8 @@
 /**
  * @file
  * Per-core counters of the HTTP client and the run report built from them: the JSON
- * report (keys fixed by DESIGN.md), the wrk2-layout human summary with h2load's error
- * breakdown, and Prometheus text exposition.
+ * report, the wrk2-layout human summary with h2load's error breakdown, and Prometheus text
+ * exposition.
  *
  * Counters. struct fc_stats_core is one cache-aligned block of uint64_t per worker,
  * written by that worker only, read by the control core while the worker runs. Aligned
@@ -13,6 +13,12 @@
  * read is not a data race in C11 terms and the compiler cannot tear or cache them.
  * Relaxed order suffices: each counter is read individually, and a snapshot taken while
  * the worker runs is a set of values each a little stale, never torn. No RMW atomics.
+ *
+ * The one counter policy of the project: every counter has one writer, its worker. A
+ * counter another core reads while the worker runs is written with a relaxed atomic store
+ * (fc_stats_add here, the same spelled out elsewhere) and read with relaxed loads; the
+ * other counters (lib/net, lib/tcp, lib/http, the ports') are plain and read only once
+ * their worker has stopped.
  *
  * Report. struct fc_report gathers what the control core knows at the end of a run and
  * owns copies of everything it holds (scenario JSON, histograms, series).
