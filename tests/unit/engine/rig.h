@@ -127,7 +127,10 @@ rig_init(struct rig *r, const char *name, const struct rig_opts *o)
 				   .prefix_len = 15, .pool = r->pool, .rx_cksum_offload = true};
 	struct fc_net_conf nc_c = {.mac = mac_c, .ip = rte_cpu_to_be_32(RIG_IP_CLIENT),
 				   .prefix_len = 15, .pool = r->pool, .rx_cksum_offload = true};
-	struct fc_tcp_config tc_s = {.max_conns = r->o.conns * 2 + 64, .rto_min_ns = 200 * RIG_MS,
+	/* As run does: in close mode each side holds a closed connection's TCB in TIME_WAIT
+	 * or LAST_ACK for a while, so both get room for many more than are open. */
+	uint32_t tcbs = r->o.conns * 2 + 64 + (r->o.close_mode ? 65536 : 0);
+	struct fc_tcp_config tc_s = {.max_conns = tcbs, .rto_min_ns = 200 * RIG_MS,
 				     .rto_init_ns = 200 * RIG_MS, .time_wait_ns = 20 * RIG_MS};
 
 	r->sw.io.port_id = r->port_s;
@@ -149,7 +152,7 @@ rig_init(struct rig *r, const char *name, const struct rig_opts *o)
 		.request_timeout_ns = o->request_timeout_ns ? o->request_timeout_ns : 1000 * RIG_MS,
 		.max_requests = o->max_requests, .seed = 0x5eed,
 		.imp_rx = o->imp_rx, .imp_tx = o->imp_tx,
-		.tcp = {.max_conns = r->o.conns * 2 + 64, .rto_min_ns = 10 * RIG_MS,
+		.tcp = {.max_conns = tcbs, .rto_min_ns = 10 * RIG_MS,
 			.rto_init_ns = 200 * RIG_MS, .time_wait_ns = 20 * RIG_MS},
 	};
 	r->cw.io.port_id = r->port_c;
