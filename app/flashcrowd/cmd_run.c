@@ -284,6 +284,7 @@ fc_cmd_run(int argc, char **argv)
 	rp->nb_workers = st->sc.cores;
 	rp->max_conns_per_worker = (max_plan_conns(st) + rp->nb_workers - 1) / rp->nb_workers;
 	rp->pipeline = st->sc.load.pipeline ? st->sc.load.pipeline : 1;
+	rp->retries = st->sc.load.retries;
 	if (rp->pipeline > FC_PIPE_MAX)
 		rp->pipeline = FC_PIPE_MAX;
 	rp->close_mode = !st->sc.load.keepalive;

@@ -3,12 +3,16 @@
  * The HTTP client worker: connections on lib/tcp, requests from the template mix, responses
  * through the lib/http stream parser, latency into this lcore's histograms.
  *
- * Accounting (DESIGN.md): a request counts as sent when it is written to a connection
- * (which may still be connecting). Every sent request ends exactly once, as completed (a
- * full response, any status) or as an error: connect (its connection never came up),
- * timeout (no full response within the request timeout, or before the end-of-run drain
- * bound), reset (the connection closed or reset under it), parse (malformed response).
- * So sent == completed + errors.total after the drain.
+ * Accounting: a request counts as sent when it is first written to a connection (which
+ * may still be connecting). Every sent request ends exactly once, as completed (a full
+ * response, any status) or as an error: connect (its connection never came up), timeout
+ * (no full response within the request timeout, counted from its first send, or before
+ * the end-of-run drain bound), reset (the peer reset the connection under it),
+ * closed_unanswered (the peer closed the connection before answering it), parse
+ * (malformed response). A request the server closed its connection under is first sent
+ * again when it may be (RFC 9112 §9.3.2: idempotent, retries left; see close_in_flight());
+ * it waits in the retry ring meanwhile, still counted neither completed nor failed. So
+ * sent == completed + errors.total after the drain.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -44,6 +48,11 @@ enum conn_state {
 #define TIMEOUT_SCAN_PERIOD_MAX_NS 100000000ull
 #define SCAN_PREFETCH 8 /* slots the timeout scan prefetches for its next pass */
 #define BACKLOG_MAX (1u << 20)
+/* The load generator's request tag: the template's index below, the times the request was
+ * sent again above. */
+#define TAG_TMPL(tag) ((tag) & 0xffffffu)
+#define TAG_ATTEMPTS(tag) ((tag) >> 24)
+#define TAG_AGAIN (1u << 24)
 
 static uint64_t
 rng_next(uint64_t *s)
@@ -73,7 +82,8 @@ static bool
 can_take_request(const struct fc_client_worker *w, const struct fc_client_conn *cc, uint64_t now)
 {
 	/* Close mode sets `closing` once its one request is written. */
-	if (cc->state == CONN_FREE || cc->closing || cc->q_len >= w->rp->pipeline)
+	if (cc->state == CONN_FREE || cc->closing || cc->q_len >= w->rp->pipeline ||
+	    (cc->solo && cc->q_len))
 		return false;
 	return now >= conn_held_until(cc);
 }
@@ -134,6 +144,57 @@ fail_in_flight(struct fc_client_worker *w, struct fc_client_conn *cc, enum fc_st
 	}
 }
 
+/* May the load generator's request @p tag be sent again? */
+static bool
+may_retry(const struct fc_client_worker *w, uint32_t tag)
+{
+	return w->rp->source == NULL && TAG_ATTEMPTS(tag) < w->rp->retries &&
+	       w->rp->mix->tmpl[TAG_TMPL(tag)].idempotent && w->rt_len < w->rt_cap;
+}
+
+/*
+ * The connection closed under the requests in flight on it (RFC 9112 §9.3.2). The load
+ * generator's idempotent ones with retries left go to the retry ring, in their order, to be
+ * sent again on other connections; the rest end as errors: reset when the peer sent RST,
+ * closed_unanswered when it closed with FIN.
+ */
+static void
+close_in_flight(struct fc_client_worker *w, struct fc_client_conn *cc, bool by_rst)
+{
+	const struct fc_client_source *src = w->rp->source;
+	uint64_t failed = 0;
+
+	for (uint8_t i = 0; i < cc->q_len; i++) {
+		const struct fc_client_req *r = conn_req(cc, (cc->q_head + i) % FC_PIPE_MAX);
+
+		fc_wait_ages_end(&w->ages, r->sent_at);
+		if (may_retry(w, r->tag)) {
+			struct fc_client_retry *e = &w->retry[(w->rt_head + w->rt_len++) %
+							      w->rt_cap];
+
+			e->intended = r->intended;
+			e->first_sent = r->sent_at;
+			e->tag = r->tag + TAG_AGAIN;
+			continue;
+		}
+		if (src != NULL && src->on_result != NULL)
+			src->on_result(w, cc, r->tag, 0);
+		failed++;
+	}
+	fc_stats_add(&w->stats.err[by_rst ? FC_STATS_ERR_RESET : FC_STATS_ERR_CLOSED], failed);
+	cc->q_len = 0;
+	cc->q_head = 0;
+	cc->solo = false;
+}
+
+/* The run is over: what still waits to be sent again was closed unanswered. */
+static void
+fail_retries(struct fc_client_worker *w)
+{
+	fc_stats_add(&w->stats.err[FC_STATS_ERR_CLOSED], w->rt_len);
+	w->rt_len = 0;
+}
+
 static void
 on_connected(struct fc_tcp_conn *c, void *user, uint64_t now)
 {
@@ -168,8 +229,10 @@ record_response(struct fc_client_worker *w, struct fc_client_conn *cc,
 
 	fc_wait_ages_end(&w->ages, sent);
 	cc->q_head = (uint8_t)((cc->q_head + 1) % FC_PIPE_MAX);
-	if (--cc->q_len == 0)
+	if (--cc->q_len == 0) {
 		cc->q_head = 0; /* back to req0, in the line prefetched with the connection */
+		cc->solo = false;
+	}
 	/* Corrected latency counts from when the request should have left (wrk2). */
 	fc_hist_record(h, now - intended);
 	if (w->rp->open_loop)
@@ -223,7 +286,8 @@ on_data(struct fc_tcp_conn *c, void *user, struct rte_mbuf *m, uint64_t now)
 	fc_tcp_mbuf_free(m);
 	if (!reuse || w->rp->close_mode) {
 		/* The server will close, or one request per connection: close our side once
-		 * nothing is in flight; requests still in flight fail as reset if it closes. */
+		 * nothing is in flight; what is still in flight when it closes is sent again
+		 * or fails (close_in_flight()). */
 		cc->closing = true;
 		if (cc->q_len == 0)
 			fc_tcp_close(c);
@@ -243,7 +307,7 @@ on_eof(struct fc_tcp_conn *c, void *user, uint64_t now)
 	if (fc_http_client_eof(&cc->parser, &r) == 0 && r.complete && cc->q_len)
 		record_response(w, cc, &r, now);
 	/* Whatever is still in flight was cut off by the server's close. */
-	fail_in_flight(w, cc, FC_STATS_ERR_RESET);
+	close_in_flight(w, cc, false);
 	cc->closing = true;
 	fc_tcp_close(c);
 }
@@ -289,9 +353,11 @@ on_closed(struct fc_tcp_conn *c, void *user, enum fc_tcp_close_reason reason, ui
 		conn_hold_until(cc, now + RECONNECT_BACKOFF_NS);
 	} else {
 		fc_stats_sub(&w->stats.conn_open, 1);
-		/* Aborted by us (timeout, stop) or reset/closed by the peer mid-request. */
-		fail_in_flight(w, cc, reason == FC_TCP_CLOSE_ABORTED || reason == FC_TCP_CLOSE_TIMEOUT ?
-			       FC_STATS_ERR_TIMEOUT : FC_STATS_ERR_RESET);
+		/* Aborted by us (timeout, stop), or reset or closed by the peer mid-request. */
+		if (reason == FC_TCP_CLOSE_ABORTED || reason == FC_TCP_CLOSE_TIMEOUT)
+			fail_in_flight(w, cc, FC_STATS_ERR_TIMEOUT);
+		else
+			close_in_flight(w, cc, reason == FC_TCP_CLOSE_RESET);
 		if (reason == FC_TCP_CLOSE_RESET)
 			conn_hold_until(cc, now + RECONNECT_BACKOFF_NS);
 	}
@@ -299,6 +365,7 @@ on_closed(struct fc_tcp_conn *c, void *user, enum fc_tcp_close_reason reason, ui
 	cc->tcp_id = 0;
 	cc->state = CONN_FREE;
 	cc->closing = false;
+	cc->solo = false;
 	w->nb_used--;
 	free_push(w, cc);
 }
@@ -311,12 +378,15 @@ static const struct fc_tcp_ops client_ops = {
 };
 
 /*
- * Write one request on a connection. intended: when it should have left.
- * Returns 1 written, 0 not now, -1 written but failed (counted sent and as an error).
+ * Write one request on a connection. intended: when it should have left. again: when it
+ * was first written, for a request sent again (not counted as sent a second time, and its
+ * latency and timeout still run from then), else 0.
+ * Returns 1 written, 0 not now, -1 written but failed (counted as an error, and as sent
+ * unless again).
  */
 static int
 write_request(struct fc_client_worker *w, struct fc_client_conn *cc, const void *buf, uint32_t len,
-	      bool is_head, uint32_t tag, uint64_t intended, uint64_t now)
+	      bool is_head, uint32_t tag, uint64_t intended, uint64_t again, uint64_t now)
 {
 	struct fc_tcp_conn *c = conn_tcp(w, cc);
 
@@ -326,7 +396,8 @@ write_request(struct fc_client_worker *w, struct fc_client_conn *cc, const void 
 		return 0;
 	if (fc_tcp_send_ref(c, buf, len) != (int)len) {
 		/* Space was checked; only an empty mempool gets here. */
-		fc_stats_add(&w->stats.req_sent, 1);
+		if (again == 0)
+			fc_stats_add(&w->stats.req_sent, 1);
 		fc_stats_add(&w->stats.err[FC_STATS_ERR_OTHER], 1);
 		if (w->rp->source != NULL && w->rp->source->on_result != NULL)
 			w->rp->source->on_result(w, cc, tag, 0);
@@ -337,12 +408,13 @@ write_request(struct fc_client_worker *w, struct fc_client_conn *cc, const void 
 	struct fc_client_req *q = conn_req(cc, (cc->q_head + cc->q_len) % FC_PIPE_MAX);
 
 	q->intended = intended;
-	q->sent_at = now;
+	q->sent_at = again ? again : now;
 	q->tag = tag;
 	q->order_seq = fc_answer_order_written(&w->order, slot_of(w, cc));
 	cc->q_len++;
-	fc_wait_ages_start(&w->ages, now);
-	FC_STATS_INC(&w->stats, req_sent);
+	fc_wait_ages_start(&w->ages, q->sent_at);
+	if (again == 0)
+		FC_STATS_INC(&w->stats, req_sent);
 	fc_stats_add(&w->stats.bytes_tx, len);
 	return 1;
 }
@@ -354,7 +426,7 @@ send_request(struct fc_client_worker *w, struct fc_client_conn *cc, uint64_t int
 	const struct fc_http_mix *mix = w->rp->mix;
 	uint32_t k = mix->n > 1 ? fc_http_mix_pick(mix, rng_next(&w->rng)) : 0;
 	const struct fc_http_request_tmpl *t = &mix->tmpl[k];
-	int rc = write_request(w, cc, t->buf, t->len, t->is_head, k, intended, now);
+	int rc = write_request(w, cc, t->buf, t->len, t->is_head, k, intended, 0, now);
 
 	if (rc <= 0)
 		return rc < 0;
@@ -369,7 +441,7 @@ fc_client_send(struct fc_client_worker *w, struct fc_client_conn *cc, const void
 {
 	if (cc->state == CONN_FREE || cc->closing || cc->q_len >= FC_PIPE_MAX)
 		return 0;
-	return write_request(w, cc, buf, len, is_head, tag, intended, now);
+	return write_request(w, cc, buf, len, is_head, tag, intended, 0, now);
 }
 
 void
@@ -438,6 +510,58 @@ static bool
 may_issue(const struct fc_client_worker *w)
 {
 	return w->rp->max_requests == 0 || w->issued < w->rp->max_requests;
+}
+
+/*
+ * The oldest request the server closed its connection under, sent again on @p cc, which
+ * has nothing in flight: alone on it until it is answered, so that a server that closes
+ * after every response still answers each one. Same returns as write_request().
+ */
+static int
+send_retry(struct fc_client_worker *w, struct fc_client_conn *cc, uint64_t now)
+{
+	const struct fc_client_retry *e = &w->retry[w->rt_head];
+	const struct fc_http_request_tmpl *t = &w->rp->mix->tmpl[TAG_TMPL(e->tag)];
+	int rc = write_request(w, cc, t->buf, (uint32_t)t->len, t->is_head, e->tag, e->intended,
+			       e->first_sent, now);
+
+	if (rc == 0)
+		return 0;
+	w->rt_head = (w->rt_head + 1) % w->rt_cap;
+	w->rt_len--;
+	FC_STATS_INC(&w->stats, req_retried);
+	if (rc > 0) {
+		cc->solo = true;
+		if (t->close || w->rp->close_mode)
+			cc->closing = true;
+	}
+	return rc;
+}
+
+/* Requests to send again go first, oldest first, each on an idle ready connection. */
+static void
+issue_retries(struct fc_client_worker *w, uint64_t now)
+{
+	for (uint32_t n = w->nb_ready; n > 0 && w->rt_len > 0; n--) {
+		if (fc_io_backlogged(&w->io, w->tcp)) {
+			FC_STATS_INC(&w->stats, held_for_port);
+			break;
+		}
+		uint64_t at;
+		struct fc_client_conn *cc = ready_pop(w, &at);
+
+		cc->in_ready = false;
+		if (!can_take_request(w, cc, now))
+			continue; /* the issue loops put it back when it can */
+		if (cc->q_len != 0) {
+			ready_push(w, cc, at); /* busy: another request's turn */
+			continue;
+		}
+		if (send_retry(w, cc, now) == 0) {
+			ready_push(w, cc, at);
+			break;
+		}
+	}
 }
 
 /*
@@ -525,7 +649,7 @@ issue_open_loop(struct fc_client_worker *w, uint64_t now)
  * maximum latency of every embedded run with two or more connections).
  */
 static void
-manage_conns(struct fc_client_worker *w, uint64_t now)
+manage_conns(struct fc_client_worker *w, bool fresh, uint64_t now)
 {
 	uint32_t target = __atomic_load_n(&w->ctl.target_conns, __ATOMIC_RELAXED);
 
@@ -536,8 +660,11 @@ manage_conns(struct fc_client_worker *w, uint64_t now)
 
 		if (cc == NULL)
 			break;
-		/* Closed loop: the first request rides along with the handshake. */
-		if (!w->rp->open_loop && may_issue(w) && send_request(w, cc, now, now))
+		/* A request to send again takes the new connection first; else, in closed
+		 * loop, the first request rides along with the handshake. */
+		if (w->rt_len > 0)
+			send_retry(w, cc, now);
+		else if (fresh && !w->rp->open_loop && may_issue(w) && send_request(w, cc, now, now))
 			w->issued++;
 	}
 	if (w->nb_used > target) {
@@ -643,13 +770,19 @@ fc_client_worker_poll(struct fc_client_worker *w, uint64_t now)
 	if (phase == FC_PHASE_RUN && w->rp->source != NULL) {
 		w->rp->source->issue(w, now);
 	} else if (phase == FC_PHASE_RUN) {
-		manage_conns(w, now);
+		manage_conns(w, true, now);
+		issue_retries(w, now);
 		if (w->rp->open_loop)
 			issue_open_loop(w, now);
 		else
 			issue_closed_loop(w, now);
+	} else if (phase == FC_PHASE_DRAIN && w->rt_len > 0) {
+		/* Nothing new, but what the server closed under still goes again. */
+		manage_conns(w, false, now);
+		issue_retries(w, now);
 	} else if (phase >= FC_PHASE_CLOSE && w->close_started == 0) {
 		w->close_started = now;
+		fail_retries(w);
 		close_all(w);
 	}
 	scan_timeouts(w, now);
@@ -687,7 +820,7 @@ fc_client_in_flight(const struct fc_client_worker *w)
 
 	for (uint32_t s = 0; s < w->nb_slots; s++)
 		n += w->conns[s].q_len;
-	return n;
+	return n + w->rt_len;
 }
 
 int
@@ -732,6 +865,12 @@ fc_client_worker_init(struct fc_client_worker *w, const struct fc_run_params *rp
 				 RTE_MIN(rp->pipeline, (uint32_t)FC_PIPE_MAX), socket) != 0)
 		return -ENOMEM;
 	w->free_fifo = rte_malloc_socket("fc_free", sizeof(*w->free_fifo) * w->nb_slots, 64, socket);
+	if (rp->source == NULL && rp->retries > 0) {
+		w->rt_cap = RTE_MAX(64u, w->nb_slots * RTE_MIN(rp->pipeline, (uint32_t)FC_PIPE_MAX));
+		w->retry = rte_malloc_socket("fc_retry", sizeof(*w->retry) * w->rt_cap, 64, socket);
+		if (w->retry == NULL)
+			return -ENOMEM;
+	}
 	w->bl_cap = BACKLOG_MAX;
 	w->backlog = rp->open_loop ?
 		rte_zmalloc_socket("fc_backlog", sizeof(*w->backlog) * w->bl_cap, 64, socket) : NULL;
@@ -786,6 +925,7 @@ fc_client_worker_fini(struct fc_client_worker *w)
 	/* Requests still due but never written: reported, not counted as sent. */
 	w->backlog_unsent += w->bl_len;
 	w->bl_len = 0;
+	fail_retries(w);
 	__atomic_store_n(&w->ctl.phase, FC_PHASE_EXIT, __ATOMIC_RELEASE);
 	fc_client_worker_abort_open(w);
 	fc_tcp_ctx_free(w->tcp);
@@ -799,6 +939,7 @@ fc_client_worker_fini(struct fc_client_worker *w)
 	fc_answer_order_free(&w->order);
 	rte_free(w->free_fifo);
 	rte_free(w->backlog);
+	rte_free(w->retry);
 	fc_hist_pair_fini(&w->lat);
 	fc_hist_pair_fini(&w->lat_unc);
 	if (w->rp != NULL && w->rp->source != NULL && w->rp->source->fini != NULL)

@@ -61,6 +61,8 @@ struct fc_run_params {
 	uint64_t connect_timeout_ns;    /**< SYN to ESTABLISHED */
 	uint64_t request_timeout_ns;    /**< request sent to response complete */
 	uint64_t max_requests;          /**< stop issuing after this many per worker (0 = no limit) */
+	uint32_t retries;               /**< times an idempotent request is sent again after the
+					  * server closed its connection under it (0 = never) */
 	uint64_t seed;                  /**< PRNG seed (mix choice, Poisson) */
 	struct fc_tcp_config tcp;       /**< template for each worker's TCP context */
 	const struct fc_impair_conf *imp_rx; /**< impair received frames (NULL = none) */
@@ -96,6 +98,17 @@ struct fc_client_source {
 	const void *arg;        /**< shared read-only data of the source (the replay plan) */
 };
 
+/**
+ * A request whose connection the server closed before it was answered, waiting to be sent
+ * again on another connection (the load generator's requests only; RFC 9112 §9.3.2).
+ */
+struct fc_client_retry {
+	uint64_t intended;                      /**< its first intended time (latency base) */
+	uint64_t first_sent;                    /**< when it was first written */
+	uint32_t tag;                           /**< template index and attempts so far
+						  * (FC_RETRY_TAG) */
+};
+
 /** One request in flight on a client connection. */
 struct fc_client_req {
 	uint64_t intended;                      /**< when it should have left (latency base) */
@@ -124,6 +137,8 @@ struct fc_client_conn {
 	bool closing : 1;                       /**< close requested: send nothing more */
 	bool in_free : 1;                       /**< on the free-slot FIFO */
 	bool held : 1;                          /**< not_before was set: read it */
+	bool solo : 1;                          /**< carries a request sent again: nothing is
+						  * pipelined behind it until it is answered */
 	struct fc_http_client_parser parser;    /**< response stream state (its hot part in
 						  * line 0, the rest in line 1) */
 	/* Line 1 on: touched by what a plain keep-alive exchange does not do. */
@@ -204,6 +219,11 @@ struct fc_client_worker {
 	uint32_t bl_len;                        /**< ring length */
 	uint32_t bl_cap;                        /**< ring capacity (power of two) */
 	uint64_t backlog_unsent;                /**< due requests never sent (run ended, backlog full) */
+	struct fc_client_retry *retry;          /**< requests to send again, in their order */
+	uint32_t rt_head;                       /**< retry ring head */
+	uint32_t rt_len;                        /**< retry ring length */
+	uint32_t rt_cap;                        /**< retry ring capacity (every request that can
+						  * be in flight at once) */
 	uint64_t issued;                        /**< requests issued (max_requests) */
 	struct fc_answer_order order;           /**< slots in the order requests were written,
 						  * for the prefetch ahead of the responses */

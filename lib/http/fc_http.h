@@ -177,6 +177,8 @@ struct fc_http_request_tmpl {
 	size_t head_len;        /**< bytes of the head (through the empty line) */
 	bool is_head;           /**< method is HEAD: the response carries no body */
 	bool close;             /**< the request carries Connection: close */
+	bool idempotent;        /**< GET, HEAD, PUT, DELETE, OPTIONS or TRACE (RFC 9110 §9.2.2):
+				  * may be sent again after the connection closed under it */
 };
 
 /**

@@ -265,6 +265,10 @@ fc_http_tmpl_init(struct fc_http_request_tmpl *t, const struct fc_http_tmpl_spec
 	t->len = b.len;
 	t->is_head = strcmp(method, "HEAD") == 0;
 	t->close = !req.keep_alive;
+	t->idempotent = false;
+	for (const char *const *m = (const char *const[]){"GET", "HEAD", "PUT", "DELETE",
+			"OPTIONS", "TRACE", NULL}; *m != NULL; m++)
+		t->idempotent |= strcmp(method, *m) == 0;
 	return 0;
 }
 

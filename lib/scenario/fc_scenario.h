@@ -188,6 +188,7 @@ int fc_limits_load(const char *path, struct fc_limits *l, struct fc_errors *errs
 #define FC_SCENARIO_MAX_ALLOW 16        /**< extra allow-list entries */
 #define FC_SCENARIO_TEXT 24             /**< bytes kept of a value as the user wrote it */
 #define FC_SCENARIO_MAX_PIPELINE 64     /**< requests in flight per connection (client parser bound) */
+#define FC_SCENARIO_MAX_RETRIES 10      /**< sends again of one request after a server close */
 #define FC_SCENARIO_EMBEDDED_TARGET "http://198.18.0.2/" /**< target of --embedded when none is given */
 
 /** Load models. */
@@ -205,6 +206,7 @@ enum fc_scenario_field {
 	FC_F_RATE,
 	FC_F_THINK_TIME,
 	FC_F_PIPELINE,
+	FC_F_RETRIES,
 	FC_F_CONNECT_TIMEOUT,
 	FC_F_REQUEST_TIMEOUT,
 	FC_F_CORES,
@@ -232,6 +234,8 @@ struct fc_scenario_load {
 	uint64_t ramp_up_ns;    /**< linear ramp of rate and connections, default 0 */
 	uint64_t think_time_ns; /**< closed loop: pause between a response and the next request */
 	uint32_t pipeline;      /**< requests in flight per connection, default 1 */
+	uint32_t retries;       /**< times an idempotent request is sent again after the server
+				  * closed its connection under it (RFC 9112 §9.3.2), default 2 */
 	bool keepalive;         /**< default true; false = Connection: close, one request per connection */
 };
 

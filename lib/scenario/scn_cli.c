@@ -33,6 +33,7 @@ enum {
 	OPT_ABORT_ON_FAIL,
 	OPT_CLOSE,
 	OPT_PIPELINE,
+	OPT_RETRIES,
 	OPT_POISSON,
 	OPT_METHOD,
 	OPT_BODY,
@@ -67,6 +68,7 @@ static const struct option long_opts[] = {
 	{"abort-on-fail", no_argument, NULL, OPT_ABORT_ON_FAIL},
 	{"close", no_argument, NULL, OPT_CLOSE},
 	{"pipeline", required_argument, NULL, OPT_PIPELINE},
+	{"retries", required_argument, NULL, OPT_RETRIES},
 	{"poisson", no_argument, NULL, OPT_POISSON},
 	{"method", required_argument, NULL, OPT_METHOD},
 	{"body", required_argument, NULL, OPT_BODY},
@@ -98,6 +100,8 @@ fc_scenario_usage(FILE *f)
 "      --stages LIST        k6 stages DUR:RATE:CONN,... e.g. 10s:1000:10,20s:5000:50\n"
 "      --poisson            Poisson arrivals instead of a constant rate\n"
 "      --pipeline N         requests in flight per connection (1..64)\n"
+"      --retries N          send an idempotent request again, up to N times, when the\n"
+"                           server closes its connection before answering (0..10, 2)\n"
 "      --close              Connection: close, one request per connection (CPS test)\n"
 "      --think-time D       closed loop: pause between a response and the next request\n"
 "      --method M           request method (default GET)\n"
@@ -376,6 +380,9 @@ fc_scenario_from_argv(int argc, char **argv, struct fc_scenario *sc, struct fc_l
 			break;
 		case OPT_PIPELINE:
 			set_u32(errs, flag, optarg, &sc->load.pipeline, sc->text[FC_F_PIPELINE]);
+			break;
+		case OPT_RETRIES:
+			set_u32(errs, flag, optarg, &sc->load.retries, sc->text[FC_F_RETRIES]);
 			break;
 		case OPT_POISSON:
 			sc->load.model = FC_LOAD_POISSON;

@@ -21,6 +21,7 @@ fc_scenario_init(struct fc_scenario *sc)
 	sc->load.connections = 10;
 	sc->load.duration_ns = 10000000000ull;
 	sc->load.pipeline = 1;
+	sc->load.retries = 2;
 	sc->load.keepalive = true;
 	sc->connect_timeout_ns = 2000000000ull;
 	sc->request_timeout_ns = 2000000000ull;
@@ -353,7 +354,7 @@ static void
 load_load(struct fc_scn_ld *l, const cJSON *o)
 {
 	static const char *const known[] = {"model", "rate", "connections", "duration", "ramp_up",
-		"think_time", "pipeline", "keepalive", NULL};
+		"think_time", "pipeline", "retries", "keepalive", NULL};
 	struct fc_scenario *sc = l->sc;
 	const cJSON *v;
 
@@ -384,6 +385,8 @@ load_load(struct fc_scn_ld *l, const cJSON *o)
 		fc_scn_get_duration(l, v, "load.think_time", &sc->load.think_time_ns, sc->text[FC_F_THINK_TIME]);
 	if ((v = cJSON_GetObjectItemCaseSensitive(o, "pipeline")))
 		fc_scn_get_count32(l, v, "load.pipeline", &sc->load.pipeline, sc->text[FC_F_PIPELINE]);
+	if ((v = cJSON_GetObjectItemCaseSensitive(o, "retries")))
+		fc_scn_get_count32(l, v, "load.retries", &sc->load.retries, sc->text[FC_F_RETRIES]);
 	if ((v = cJSON_GetObjectItemCaseSensitive(o, "keepalive")))
 		fc_scn_get_bool(l, v, "load.keepalive", &sc->load.keepalive);
 }

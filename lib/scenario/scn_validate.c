@@ -339,6 +339,8 @@ fc_scenario_validate(struct fc_scenario *sc, const struct fc_limits *lim, struct
 	}
 	bound_u64(e, "load.pipeline", sc->text[FC_F_PIPELINE], sc->load.pipeline, 1,
 		FC_SCENARIO_MAX_PIPELINE, fmt_plain);
+	bound_u64(e, "load.retries", sc->text[FC_F_RETRIES], sc->load.retries, 0,
+		FC_SCENARIO_MAX_RETRIES, fmt_plain);
 	if (!sc->load.keepalive && sc->load.pipeline > 1)
 		fc_errors_add(e, "load.pipeline: %u needs keep-alive (a close-mode connection carries one request)",
 			sc->load.pipeline);
@@ -471,6 +473,7 @@ fc_scenario_to_json(const struct fc_scenario *sc)
 	add_dur(o, "ramp_up", sc->load.ramp_up_ns);
 	add_dur(o, "think_time", sc->load.think_time_ns);
 	cJSON_AddNumberToObject(o, "pipeline", sc->load.pipeline);
+	cJSON_AddNumberToObject(o, "retries", sc->load.retries);
 	cJSON_AddBoolToObject(o, "keepalive", sc->load.keepalive);
 
 	a = cJSON_AddArrayToObject(root, "stages");

@@ -39,7 +39,11 @@
 enum fc_stats_err {
 	FC_STATS_ERR_CONNECT = 0, /**< connection could not be established */
 	FC_STATS_ERR_TIMEOUT,     /**< connect or request timeout */
-	FC_STATS_ERR_RESET,       /**< connection reset or closed by the peer mid-request */
+	FC_STATS_ERR_RESET,       /**< the peer reset the connection (RST) under it, and it was
+				   * not retried */
+	FC_STATS_ERR_CLOSED,      /**< closed_unanswered: the peer closed the connection (FIN)
+				   * before answering it, and it could not be retried (not
+				   * idempotent, or its retries ran out) */
 	FC_STATS_ERR_PARSE,       /**< malformed response */
 	FC_STATS_ERR_OTHER,       /**< anything else (no buffer, no port, ...) */
 	FC_STATS_ERR_MAX,         /**< number of kinds */
@@ -53,6 +57,9 @@ enum fc_stats_err {
 struct fc_stats_core {
 	alignas(64) uint64_t req_sent;   /**< requests handed to TCP */
 	uint64_t req_completed;          /**< complete responses received (any status) */
+	uint64_t req_retried;            /**< sends again of a request the server closed its
+					  * connection under (RFC 9112 §9.3.2); not counted in
+					  * req_sent again */
 	uint64_t err[FC_STATS_ERR_MAX];  /**< failed requests by kind (enum fc_stats_err) */
 	uint64_t status[6];              /**< responses by class: [1]..[5] = 1xx..5xx, [0] = other */
 	uint64_t bytes_rx;               /**< HTTP bytes received (headers + body) */
@@ -67,7 +74,6 @@ struct fc_stats_core {
 	uint64_t held_for_port;          /**< loop passes that left requests waiting (ready
 					  * connections, due open-loop requests) because the port
 					  * had not taken the frames already built */
-	uint64_t reserved[2];            /**< pad to 24 words (3 cache lines); keep 0 */
 };
 
 /** Number of uint64_t words in struct fc_stats_core. */

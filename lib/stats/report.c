@@ -238,7 +238,8 @@ fc_report_to_json(const struct fc_report *r)
 
 	/* requests */
 	o = cJSON_AddObjectToObject(root, "requests");
-	ok = o && add_num(o, "sent", t->req_sent) && add_num(o, "completed", t->req_completed);
+	ok = o && add_num(o, "sent", t->req_sent) && add_num(o, "completed", t->req_completed) &&
+	     add_num(o, "retried", t->req_retried);
 	e = ok ? cJSON_AddObjectToObject(o, "errors") : NULL;
 	ok = e != NULL;
 	for (int k = 0; k < FC_STATS_ERR_MAX && ok; k++)
@@ -580,13 +581,18 @@ fc_report_print_summary(const struct fc_report *r, FILE *f)
 	fmt_binary(buf2, sizeof(buf2), t->bytes_rx);
 	bad |= fprintf(f, "  %" PRIu64 " requests in %s, %sB read\n", t->req_completed, buf,
 			buf2) < 0;
-	sock_read = t->err[FC_STATS_ERR_RESET] + t->err[FC_STATS_ERR_PARSE];
+	sock_read = t->err[FC_STATS_ERR_RESET] + t->err[FC_STATS_ERR_CLOSED] +
+		    t->err[FC_STATS_ERR_PARSE];
 	if (t->err[FC_STATS_ERR_CONNECT] || sock_read || t->err[FC_STATS_ERR_OTHER] ||
 	    t->err[FC_STATS_ERR_TIMEOUT])
 		bad |= fprintf(f, "  Socket errors: connect %" PRIu64 ", read %" PRIu64 ", write %"
 				PRIu64 ", timeout %" PRIu64 "\n", t->err[FC_STATS_ERR_CONNECT],
 				sock_read, t->err[FC_STATS_ERR_OTHER],
 				t->err[FC_STATS_ERR_TIMEOUT]) < 0;
+	if (t->req_retried > 0)
+		bad |= fprintf(f, "  Sent again after a server close: %" PRIu64 " (reset %" PRIu64
+				", closed_unanswered %" PRIu64 ")\n", t->req_retried,
+				t->err[FC_STATS_ERR_RESET], t->err[FC_STATS_ERR_CLOSED]) < 0;
 	if (t->status[4] + t->status[5] > 0)
 		bad |= fprintf(f, "  Non-2xx or 3xx responses: %" PRIu64 "\n",
 				t->status[4] + t->status[5]) < 0;

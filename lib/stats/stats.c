@@ -59,6 +59,7 @@ static const char *const err_names[FC_STATS_ERR_MAX] = {
 	[FC_STATS_ERR_CONNECT] = "connect",
 	[FC_STATS_ERR_TIMEOUT] = "timeout",
 	[FC_STATS_ERR_RESET] = "reset",
+	[FC_STATS_ERR_CLOSED] = "closed_unanswered",
 	[FC_STATS_ERR_PARSE] = "parse",
 	[FC_STATS_ERR_OTHER] = "other",
 };
@@ -82,6 +83,8 @@ static const struct prom_metric prom_simple[] = {
 	M(req_sent, "flashcrowd_requests_sent_total", "counter", "Requests handed to TCP."),
 	M(req_completed, "flashcrowd_requests_completed_total", "counter",
 		"Complete responses received, any status."),
+	M(req_retried, "flashcrowd_requests_retried_total", "counter",
+		"Requests sent again after the server closed their connection."),
 	M(bytes_rx, "flashcrowd_rx_bytes_total", "counter", "HTTP bytes received."),
 	M(bytes_tx, "flashcrowd_tx_bytes_total", "counter", "HTTP bytes sent."),
 	M(conn_open, "flashcrowd_connections_open", "gauge", "Connections currently established."),

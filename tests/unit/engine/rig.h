@@ -52,6 +52,7 @@ struct rig_opts {
 	uint32_t ring;                  /* frames per ring of the pair (0: 4096) */
 	const struct fc_http_tmpl_spec *extra; /* a second request template, or NULL */
 	uint64_t extra_weight;          /* its weight against the plain GET's 1 */
+	uint32_t retries;               /* sends again after a server close (run's --retries) */
 };
 
 struct rig {
@@ -150,7 +151,7 @@ rig_init(struct rig *r, const char *name, const struct rig_opts *o)
 		.close_mode = r->o.close_mode,
 		.connect_timeout_ns = o->connect_timeout_ns ? o->connect_timeout_ns : 1000 * RIG_MS,
 		.request_timeout_ns = o->request_timeout_ns ? o->request_timeout_ns : 1000 * RIG_MS,
-		.max_requests = o->max_requests, .seed = 0x5eed,
+		.max_requests = o->max_requests, .retries = o->retries, .seed = 0x5eed,
 		.imp_rx = o->imp_rx, .imp_tx = o->imp_tx,
 		.tcp = {.max_conns = tcbs, .rto_min_ns = 10 * RIG_MS,
 			.rto_init_ns = 200 * RIG_MS, .time_wait_ns = 20 * RIG_MS},

@@ -31,6 +31,7 @@ fill(struct fc_stats_core *c, uint64_t base)
 	c->connect_attempts = base + 5;
 	c->sched_late = base + 6;
 	c->sched_behind = base + 7;
+	c->req_retried = base + 8;
 }
 
 static void
@@ -55,7 +56,8 @@ test_sum(void)
 	CHECK_EQ(tot.connect_attempts, 6015);
 	CHECK_EQ(tot.sched_late, 6018);
 	CHECK_EQ(tot.sched_behind, 6021);
-	CHECK_EQ(fc_stats_errors_total(&tot), 5 * 6000 + 3 * (0 + 1 + 2 + 3 + 4));
+	CHECK_EQ(tot.req_retried, 6024);
+	CHECK_EQ(fc_stats_errors_total(&tot), 6 * 6000 + 3 * (0 + 1 + 2 + 3 + 4 + 5));
 	CHECK_EQ(sizeof(struct fc_stats_core) % 64, 0);
 
 	struct fc_stats_core c;
@@ -493,9 +495,11 @@ test_prometheus(void)
 		"flashcrowd_requests_sent_total{core=\"0\"} 101\n"
 		"flashcrowd_requests_sent_total{core=\"1\"} 102\n");
 	CHECK_STR_CONTAINS(buf, "# TYPE flashcrowd_connections_open gauge\n");
-	CHECK_STR_CONTAINS(buf, "flashcrowd_request_errors_total{core=\"1\",kind=\"parse\"} 5\n");
+	CHECK_STR_CONTAINS(buf, "flashcrowd_request_errors_total{core=\"1\",kind=\"parse\"} 6\n");
 	CHECK_STR_CONTAINS(buf, "flashcrowd_responses_total{core=\"0\",class=\"2xx\"} 12\n");
 	CHECK_STR_CONTAINS(buf, "flashcrowd_rx_bytes_total{core=\"1\"} 2000\n");
+	CHECK_STR_CONTAINS(buf, "flashcrowd_request_errors_total{core=\"0\",kind=\"closed_unanswered\"} 4\n");
+	CHECK_STR_CONTAINS(buf, "flashcrowd_requests_retried_total{core=\"1\"} 10\n");
 	/* every sample line is "name{labels} integer" */
 	unsigned bad = 0, samples = 0;
 	for (char *save = NULL, *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
@@ -508,7 +512,7 @@ test_prometheus(void)
 			bad++;
 	}
 	CHECK_EQ(bad, 0);
-	CHECK_EQ(samples, 2 * 8 + 2 * 5 + 2 * 6);
+	CHECK_EQ(samples, 2 * 9 + 2 * 6 + 2 * 6);
 	free(buf);
 	CHECK_EQ(fc_stats_write_prometheus(NULL, c, 2), -EINVAL);
 }
