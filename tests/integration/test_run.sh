@@ -85,7 +85,7 @@ restart)
 	[ $rc = 0 ] || fail "exit $rc"
 	check "$invariant" "accounting invariant"
 	check 'r["requests"]["errors"]["total"] > 0' "no errors counted while nginx was down"
-	check 'r["requests"]["errors"]["total"] == r["requests"]["errors"]["connect"] + r["requests"]["errors"]["timeout"] + r["requests"]["errors"]["reset"] + r["requests"]["errors"]["parse"] + r["requests"]["errors"].get("other", 0)' "errors.total is not the sum of its kinds"
+	check 'r["requests"]["errors"]["total"] == r["requests"]["errors"]["connect"] + r["requests"]["errors"]["timeout"] + r["requests"]["errors"]["reset"] + r["requests"]["errors"]["closed_unanswered"] + r["requests"]["errors"]["parse"] + r["requests"]["errors"].get("other", 0)' "errors.total is not the sum of its kinds"
 	check 'r["intervals"][-1]["rps"] > 0' "no traffic after nginx came back"
 	;;
 sigint)
