@@ -1486,6 +1486,8 @@ fc_cmd_replay(int argc, char **argv)
 	rp->max_conns_per_worker = (uint32_t)(most < 16384 ? (most ? most : 1) : 16384);
 	rp->pipeline = FC_PIPE_MAX;
 	rp->close_mode = false;
+	/* Requests the staging server closes a connection under go again (RFC 9112 §9.3.2). */
+	rp->retries = 2;
 	rp->connect_timeout_ns = st->sc.connect_timeout_ns;
 	rp->request_timeout_ns = st->sc.request_timeout_ns;
 	rp->seed = 0x5eed;

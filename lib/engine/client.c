@@ -168,6 +168,9 @@ close_in_flight(struct fc_client_worker *w, struct fc_client_conn *cc, bool by_r
 		const struct fc_client_req *r = conn_req(cc, (cc->q_head + i) % FC_PIPE_MAX);
 
 		fc_wait_ages_end(&w->ages, r->sent_at);
+		if (src != NULL && src->resend != NULL && w->rp->retries > 0 &&
+		    src->resend(w, cc, r->tag, r->sent_at))
+			continue;
 		if (may_retry(w, r->tag)) {
 			struct fc_client_retry *e = &w->retry[(w->rt_head + w->rt_len++) %
 							      w->rt_cap];
@@ -437,11 +440,20 @@ send_request(struct fc_client_worker *w, struct fc_client_conn *cc, uint64_t int
 
 int
 fc_client_send(struct fc_client_worker *w, struct fc_client_conn *cc, const void *buf,
-	       uint32_t len, bool is_head, uint32_t tag, uint64_t intended, uint64_t now)
+	       uint32_t len, bool is_head, uint32_t tag, uint64_t intended, uint64_t again,
+	       uint64_t now)
 {
-	if (cc->state == CONN_FREE || cc->closing || cc->q_len >= FC_PIPE_MAX)
+	int rc;
+
+	if (cc->state == CONN_FREE || cc->closing || cc->q_len >= FC_PIPE_MAX ||
+	    (cc->solo && cc->q_len) || (again && cc->q_len))
 		return 0;
-	return write_request(w, cc, buf, len, is_head, tag, intended, 0, now);
+	rc = write_request(w, cc, buf, len, is_head, tag, intended, again, now);
+	if (rc != 0 && again) {
+		FC_STATS_INC(&w->stats, req_retried);
+		cc->solo = rc > 0;
+	}
+	return rc;
 }
 
 void

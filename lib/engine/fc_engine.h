@@ -93,6 +93,14 @@ struct fc_client_source {
 	 */
 	void (*on_result)(struct fc_client_worker *w, struct fc_client_conn *cc, uint32_t tag,
 			  uint16_t status);
+	/**
+	 * The server closed @p cc with the request @p tag unanswered (called for each, in
+	 * the order they were written, when rp->retries > 0; NULL: never sent again). Return
+	 * true when the source will send it again (with fc_client_send()'s @p again set to
+	 * @p first_sent): it is then neither a result nor an error yet.
+	 */
+	bool (*resend)(struct fc_client_worker *w, struct fc_client_conn *cc, uint32_t tag,
+		       uint64_t first_sent);
 	/** Free w->src (after the loop ended). */
 	void (*fini)(struct fc_client_worker *w);
 	const void *arg;        /**< shared read-only data of the source (the replay plan) */
@@ -295,13 +303,17 @@ int fc_client_open(struct fc_client_worker *w, struct fc_client_conn *cc, uint16
  * @param is_head   the request is HEAD (its response has no body)
  * @param tag       handed back to fc_client_source::on_result
  * @param intended  when it should have left (latency counts from here)
+ * @param again     0 for a new request; for one sent again after a server close
+ *                  (fc_client_source::resend), when it was first written: not counted as
+ *                  sent a second time, and nothing is pipelined behind it
  * @param now       TSC-ns clock
  * @return 1 written (counted as sent), 0 not now (send buffer full or 64 in flight:
  *         try later), -1 written but failed (counted as sent and as an error; the
  *         connection is being aborted).
  */
 int fc_client_send(struct fc_client_worker *w, struct fc_client_conn *cc, const void *buf,
-		   uint32_t len, bool is_head, uint32_t tag, uint64_t intended, uint64_t now);
+		   uint32_t len, bool is_head, uint32_t tag, uint64_t intended, uint64_t again,
+		   uint64_t now);
 
 /**
  * Request sources: close a connection gracefully (FIN) once nothing more will be written.

@@ -37,6 +37,21 @@ struct fc_replay_run {
 	uint32_t result_loops;                  /**< loops recorded in @p results (the first ones) */
 };
 
+/**
+ * Per slot: the requests of its plan connection that the server closed the connection
+ * under, to be sent again on the connection that replaces it, in the captured order.
+ */
+struct fc_replay_again {
+	uint32_t end;                           /**< one past the last request to send again
+						  * (0: none) */
+	uint16_t mask;                          /**< bit tag % FC_PIPE_MAX: send that one again
+						  * (clear: it failed, skip it) */
+	uint16_t attempts;                      /**< closes that sent requests again */
+	uint32_t episode;                       /**< the close being handled (src_reopens + 1) */
+	uint64_t first[FC_PIPE_MAX];            /**< by tag % FC_PIPE_MAX: when it was first
+						  * written */
+};
+
 /** Per-worker state of the replay source (w->src). */
 struct fc_replay_worker {
 	const uint32_t *conns;                  /**< plan connection indexes of this worker */
@@ -53,6 +68,7 @@ struct fc_replay_worker {
 	uint64_t slot_waits;                    /**< passes where a due connection found no free slot */
 	uint64_t reopens;                       /**< connections opened again for remaining requests */
 	uint64_t too_large;                     /**< requests larger than the send buffer (never sent) */
+	struct fc_replay_again *again;          /**< per slot (fc_replay_again) */
 };
 
 /** The source ops; rp->source = &fc_replay_source, with .arg set by a copy (see cmd_replay.c). */

@@ -39,9 +39,12 @@ replay_init(struct fc_client_worker *w)
 	rw->total = (uint64_t)rw->nb_conns * run->loops;
 	rw->active = rte_zmalloc_socket("fc_replay_a", sizeof(uint32_t) * w->nb_slots, 64, socket);
 	rw->free = rte_zmalloc_socket("fc_replay_f", sizeof(uint32_t) * w->nb_slots, 64, socket);
+	rw->again = rte_zmalloc_socket("fc_replay_again", sizeof(*rw->again) * w->nb_slots, 64,
+				       socket);
 	rw->lag = fc_hist_create(socket);
 	rw->lag_free = fc_hist_create(socket);
-	if (rw->active == NULL || rw->free == NULL || rw->lag == NULL || rw->lag_free == NULL)
+	if (rw->active == NULL || rw->free == NULL || rw->again == NULL || rw->lag == NULL ||
+	    rw->lag_free == NULL)
 		return -ENOMEM;
 	/* Pop order low slot first: purely cosmetic, it keeps slot numbers small. */
 	for (uint32_t s = 0; s < w->nb_slots; s++)
@@ -61,7 +64,9 @@ replay_fini(struct fc_client_worker *w)
 	/* The histogram is read by the command after the run: it is freed there. */
 	rte_free(rw->active);
 	rte_free(rw->free);
+	rte_free(rw->again);
 	rw->active = rw->free = NULL;
+	rw->again = NULL;
 }
 
 static void
@@ -72,6 +77,50 @@ replay_on_result(struct fc_client_worker *w, struct fc_client_conn *cc, uint32_t
 
 	if (run->results != NULL && cc->src_loop < run->result_loops)
 		run->results[(uint64_t)cc->src_loop * run->plan->num_reqs + tag] = status;
+}
+
+/* Methods that may be sent again after the connection closed under them (RFC 9110 §9.2.2). */
+static bool
+is_idempotent(const struct fc_replay_req *r)
+{
+	static const char *const m[] = {"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"};
+
+	for (unsigned i = 0; i < RTE_DIM(m); i++)
+		if (r->method_len == strlen(m[i]) && memcmp(r->data, m[i], r->method_len) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The server closed the connection with request @p tag unanswered (RFC 9112 §9.3.2): an
+ * idempotent one goes again on the connection that replaces it, in the captured order
+ * (src_next moves back to the earliest such), at most rp->retries closes per plan
+ * connection.
+ */
+static bool
+replay_resend(struct fc_client_worker *w, struct fc_client_conn *cc, uint32_t tag,
+	      uint64_t first_sent)
+{
+	const struct fc_replay_run *run = run_of(w);
+	struct fc_replay_worker *rw = w->src;
+	struct fc_replay_again *g = &rw->again[cc - w->conns];
+	unsigned bit = tag % FC_PIPE_MAX;
+
+	if (g->episode != cc->src_reopens + 1) {
+		g->episode = cc->src_reopens + 1;
+		g->attempts++;
+	}
+	if (g->end < cc->src_next)
+		g->end = cc->src_next;
+	if (g->attempts > w->rp->retries || !is_idempotent(&run->plan->reqs[tag])) {
+		g->mask &= (uint16_t)~(1u << bit);
+		return false;
+	}
+	if (tag < cc->src_next)
+		cc->src_next = tag;
+	g->mask |= (uint16_t)(1u << bit);
+	g->first[bit] = first_sent;
+	return true;
 }
 
 /* Due time of the next request of a connection slot. */
@@ -108,6 +157,7 @@ start_next(struct fc_client_worker *w, struct fc_replay_worker *rw, uint64_t now
 	cc->src_active = true;
 	cc->src_held = false;
 	cc->held = false;
+	memset(&rw->again[cc - w->conns], 0, sizeof(rw->again[0]));
 	/* A refused open leaves the slot free with a back-off; the pass below retries it. */
 	(void)fc_client_open(w, cc, cc->src_port, now);
 	rw->active[rw->nb_active++] = (uint32_t)(cc - w->conns);
@@ -121,15 +171,27 @@ service(struct fc_client_worker *w, struct fc_replay_worker *rw, struct fc_clien
 	uint64_t now)
 {
 	const struct fc_replay_run *run = run_of(w);
+	struct fc_replay_again *g = &rw->again[cc - w->conns];
 
 	while (cc->src_next < cc->src_end) {
 		const struct fc_replay_req *r = &run->plan->reqs[cc->src_next];
-		uint64_t due = cc->src_base + r->send_ns;
+		uint64_t due = cc->src_base + r->send_ns, again = 0;
+		unsigned bit = cc->src_next % FC_PIPE_MAX;
 
+		if (cc->src_next < g->end) {
+			/* Unanswered before a server close: again if it may be, else skipped (it
+			 * was counted as an error then). */
+			if (!(g->mask & (1u << bit))) {
+				cc->src_next++;
+				continue;
+			}
+			again = g->first[bit];
+		}
 		if (now < due)
 			break;
-		/* Keep the capture's pipelining, and only that: wait for the response otherwise. */
-		if (cc->q_len > 0 && !run->pipelined[cc->src_next]) {
+		/* Keep the capture's pipelining, and only that: wait for the response otherwise.
+		 * A request sent again goes alone. */
+		if (cc->q_len > 0 && (!run->pipelined[cc->src_next] || again)) {
 			cc->src_held = true;
 			break;
 		}
@@ -138,15 +200,20 @@ service(struct fc_client_worker *w, struct fc_replay_worker *rw, struct fc_clien
 			cc->src_next++;
 			continue;
 		}
-		int rc = fc_client_send(w, cc, r->data, r->len, is_head(r), cc->src_next, now, now);
+		int rc = fc_client_send(w, cc, r->data, r->len, is_head(r), cc->src_next,
+					again ? again : now, again, now);
 
 		if (rc == 0)
 			break;
-		fc_hist_record(rw->lag, now - due);
-		if (cc->src_held)
-			rw->held++;
-		else
-			fc_hist_record(rw->lag_free, now - due);
+		if (again) {
+			g->mask &= (uint16_t)~(1u << bit);
+		} else {
+			fc_hist_record(rw->lag, now - due);
+			if (cc->src_held)
+				rw->held++;
+			else
+				fc_hist_record(rw->lag_free, now - due);
+		}
 		cc->src_held = false;
 		cc->src_next++;
 		if (rc < 0)
@@ -204,5 +271,6 @@ const struct fc_client_source fc_replay_source_ops = {
 	.init = replay_init,
 	.issue = replay_issue,
 	.on_result = replay_on_result,
+	.resend = replay_resend,
 	.fini = replay_fini,
 };

@@ -16,6 +16,10 @@
 #             500) through --map-port 80:8081: the diff reports 200 -> 500 with /echo
 #             paths; its access log shows each connection's requests in the captured
 #             order, with the target's Host
+#   closing   replay against the bench nginx's server on :8082 (--map-port 80:8082), which
+#             closes every connection after its second request: every idempotent request
+#             is answered (those behind a close are sent again on the next connection, in
+#             the captured order); only non-idempotent ones may end as closed_unanswered
 #   badfiles  zero bytes, garbage, header only, unknown link type: exit 2 with a message;
 #             cut in a record: warning, what was read is replayed, exit 0; snaplen 200:
 #             counted "truncated" skips, exit 0 (embedded pair, no bench needed)
@@ -131,6 +135,15 @@ bench)
 		echo "attempt $attempt: schedule lag p99 ${lag}us >= 1 ms (load: $(cut -d' ' -f1-3 /proc/loadavg)); again"
 	done
 	grep -E "schedule lag|response diff" "$log"
+	;;
+closing)
+	replay_port --map-port 80:8082 "http://$FC_TB_SRV_IP/" || fail "exit $?"
+	check "$invariant" "accounting invariant"
+	idem='sum(1 for c in t for q in c["requests"] if q["method"] in ("GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"))'
+	check "r[\"requests\"][\"completed\"] >= $idem" "an idempotent request went unanswered"
+	check 'r["requests"]["errors"]["total"] == r["requests"]["errors"]["closed_unanswered"]' "errors other than closed_unanswered"
+	check "r[\"requests\"][\"errors\"][\"total\"] <= n - $idem" "more errors than non-idempotent requests"
+	grep -E "requests in|Sent again" "$log"
 	;;
 staging)
 	mkdir -p "$work/stg/tmp"

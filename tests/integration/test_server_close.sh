@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Requests pipelined behind a server's close are sent again (RFC 9112 §9.3.2), against
-# nginx on the test bench (af_packet). Its server on port 8081 closes a connection after 10
+# nginx on the test bench (af_packet). Its server on port 8082 closes a connection after 2
 # requests, and after every 500. One case per invocation:
-#   keepalive10  -c 16 --pipeline 8, 10 s, 200s: 0 errors, requests.retried > 0
+#   keepalive2  -c 16 --pipeline 8, 10 s, 200s: 0 errors, requests.retried > 0
 #   status500    -c 16 --pipeline 4, 10 s, every response a 500 and a close: every request
 #                answered (0 errors), requests.retried > 0
-#   noretry      keepalive10 with --retries 0: the requests behind each close end as
+#   noretry      keepalive2 with --retries 0: the requests behind each close end as
 #                closed_unanswered (not reset: nginx closes with FIN), counted once
 # Each checks sent == completed + errors.
 # usage: test_server_close.sh SRCDIR FLASHCROWD CASE
@@ -28,7 +28,7 @@ run() {
 	shift
 	ip netns exec "$FC_TB_APP_NS" "$fc" run --profile "$src/drivers_cfg/af_packet.json" \
 		--iface "$FC_TB_APP_IF" --local-ip "$FC_TB_APP_IP/$FC_TB_PREFIX_LEN" \
-		--json "$json" -d 10s "$@" "http://$FC_TB_SRV_IP:8081$path" >"$log" 2>&1 ||
+		--json "$json" -d 10s "$@" "http://$FC_TB_SRV_IP:8082$path" >"$log" 2>&1 ||
 		fail "exit $?"
 	! grep -q '^internal error' "$log" || fail "$(grep -m1 '^internal error' "$log")"
 }
@@ -47,7 +47,7 @@ PY
 invariant='r["requests"]["sent"] == r["requests"]["completed"] + r["requests"]["errors"]["total"]'
 
 case $case in
-keepalive10)
+keepalive2)
 	run / -c 16 --pipeline 8
 	check "$invariant" "accounting invariant"
 	check 'r["requests"]["errors"]["total"] == 0' "requests lost to nginx's keep-alive limit"
