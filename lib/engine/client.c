@@ -15,9 +15,7 @@
  * sent == completed + errors.total after the drain.
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -131,13 +129,8 @@ fail_in_flight(struct fc_client_worker *w, struct fc_client_conn *cc, enum fc_st
 	const struct fc_client_source *src = w->rp->source;
 
 	if (cc->q_len) {
-		for (uint8_t i = 0; i < cc->q_len; i++) {
-			const struct fc_client_req *r = conn_req(cc, (cc->q_head + i) % FC_PIPE_MAX);
-
-			if (src != NULL && src->on_result != NULL)
-				src->on_result(w, cc, r->tag, 0);
-			fc_wait_ages_end(&w->ages, r->sent_at);
-		}
+		for (uint8_t i = 0; i < cc->q_len && src != NULL && src->on_result != NULL; i++)
+			src->on_result(w, cc, conn_req(cc, (cc->q_head + i) % FC_PIPE_MAX)->tag, 0);
 		fc_stats_add(&w->stats.err[kind], cc->q_len);
 		cc->q_len = 0;
 		cc->q_head = 0;
@@ -167,7 +160,6 @@ close_in_flight(struct fc_client_worker *w, struct fc_client_conn *cc, bool by_r
 	for (uint8_t i = 0; i < cc->q_len; i++) {
 		const struct fc_client_req *r = conn_req(cc, (cc->q_head + i) % FC_PIPE_MAX);
 
-		fc_wait_ages_end(&w->ages, r->sent_at);
 		if (src != NULL && src->resend != NULL && w->rp->retries > 0 &&
 		    src->resend(w, cc, r->tag, r->sent_at))
 			continue;
@@ -204,7 +196,6 @@ on_connected(struct fc_tcp_conn *c, void *user, uint64_t now)
 	struct fc_client_conn *cc = user;
 	struct fc_client_worker *w = fc_tcp_conn_app(c);
 
-	fc_wait_ages_end(&w->ages, cc->opened_at);
 	cc->state = CONN_READY;
 	FC_STATS_INC(&w->stats, connects);
 	fc_stats_add(&w->stats.conn_open, 1);
@@ -230,7 +221,6 @@ record_response(struct fc_client_worker *w, struct fc_client_conn *cc,
 	if (src != NULL && src->on_result != NULL)
 		src->on_result(w, cc, q->tag, r->status);
 
-	fc_wait_ages_end(&w->ages, sent);
 	cc->q_head = (uint8_t)((cc->q_head + 1) % FC_PIPE_MAX);
 	if (--cc->q_len == 0) {
 		cc->q_head = 0; /* back to req0, in the line prefetched with the connection */
@@ -349,7 +339,6 @@ on_closed(struct fc_tcp_conn *c, void *user, enum fc_tcp_close_reason reason, ui
 	struct fc_client_worker *w = fc_tcp_conn_app(c);
 
 	if (cc->state == CONN_CONNECTING) {
-		fc_wait_ages_end(&w->ages, cc->opened_at);
 		/* Never came up: its queued requests fail as connect errors. */
 		fail_in_flight(w, cc, reason == FC_TCP_CLOSE_ABORTED && w->ctl.phase >= FC_PHASE_CLOSE ?
 			       FC_STATS_ERR_TIMEOUT : FC_STATS_ERR_CONNECT);
@@ -415,7 +404,6 @@ write_request(struct fc_client_worker *w, struct fc_client_conn *cc, const void 
 	q->tag = tag;
 	q->order_seq = fc_answer_order_written(&w->order, slot_of(w, cc));
 	cc->q_len++;
-	fc_wait_ages_start(&w->ages, q->sent_at);
 	if (again == 0)
 		FC_STATS_INC(&w->stats, req_sent);
 	fc_stats_add(&w->stats.bytes_tx, len);
@@ -480,13 +468,11 @@ fc_client_open(struct fc_client_worker *w, struct fc_client_conn *cc, uint16_t p
 	 * flag keeps each slot there at most once (the FIFO holds nb_slots entries). */
 	cc->opened_at = now;
 	cc->state = CONN_CONNECTING;
-	fc_wait_ages_start(&w->ages, now);
 	FC_STATS_INC(&w->stats, connect_attempts);
 	struct fc_tcp_conn *c = fc_tcp_connect(w->tcp, w->rp->target_ip, port, &client_ops, cc, now);
 
 	cc->tcp_id = c != NULL ? fc_tcp_conn_id(c) : 0;
 	if (c == NULL) {
-		fc_wait_ages_end(&w->ages, now);
 		cc->state = CONN_FREE;
 		conn_hold_until(cc, now + RECONNECT_BACKOFF_NS);
 		free_push(w, cc);
@@ -694,7 +680,7 @@ manage_conns(struct fc_client_worker *w, bool fresh, uint64_t now)
 	}
 }
 
-/* What the timeout scan and its gate are paced by. */
+/* What the timeout scan is paced by. */
 static inline uint64_t
 shorter_timeout_ns(const struct fc_run_params *rp)
 {
@@ -704,18 +690,13 @@ shorter_timeout_ns(const struct fc_run_params *rp)
 /*
  * Request and connect timeouts become counted errors. Paced by time, not by loop pass:
  * 64 slots on every pass read over a hundred cache lines per pass at 50,000 connections,
- * whatever the traffic; now each slot is read once per scan_period_ns. And only while a
- * request or connect may be late (wait_ages.h): a healthy run reads no slot for it.
+ * whatever the traffic; now each slot is read once per scan_period_ns.
  */
 static void
 scan_timeouts(struct fc_client_worker *w, uint64_t now)
 {
 	uint64_t due;
 
-	if (!fc_wait_ages_maybe_late(&w->ages, now, shorter_timeout_ns(w->rp))) {
-		w->scan_last = now;
-		return;
-	}
 	due = (now - w->scan_last) * w->nb_slots / w->scan_period_ns;
 	if (due == 0)
 		return;
@@ -865,7 +846,6 @@ fc_client_worker_init(struct fc_client_worker *w, const struct fc_run_params *rp
 	w->scan_period_ns = shorter_timeout_ns(rp) / 16;
 	w->scan_period_ns = RTE_MAX(w->scan_period_ns, TIMEOUT_SCAN_PERIOD_MIN_NS);
 	w->scan_period_ns = RTE_MIN(w->scan_period_ns, TIMEOUT_SCAN_PERIOD_MAX_NS);
-	fc_wait_ages_init(&w->ages, shorter_timeout_ns(rp));
 	/* 128-byte aligned: this CPU's L2 fetches lines in 128-byte pairs, so with pipelining a
 	 * slot's two hot lines are one fetch, not two (with 64, where the allocator put the
 	 * array decided). */
@@ -922,13 +902,6 @@ fc_client_worker_abort_open(struct fc_client_worker *w)
 {
 	if (w->tcp != NULL && fc_tcp_abort_all(w->tcp) > 0)
 		fc_io_flush_final(&w->io, &w->net, w->tcp, w->clock);
-	/* Every connection is gone, so every wait the timeout gate counted has ended; one left
-	 * over would keep the timeout scan running for nothing, one ended twice would hide a
-	 * late request from it. The tests look for this line. */
-	if (w->tcp != NULL && w->ages.waiting != 0)
-		fprintf(stderr, "internal error: client worker %u: %" PRId64
-			" requests or connects still counted as waiting\n", w->idx,
-			(int64_t)w->ages.waiting);
 }
 
 void

@@ -29,7 +29,6 @@
 #include "fc_tcp.h"
 #include "fc_port_io.h"
 #include "answer_order.h"
-#include "wait_ages.h"
 
 #define FC_PIPE_MAX 16          /**< most requests in flight on one connection */
 #define FC_BURST 32             /**< rx/tx burst size */
@@ -238,8 +237,6 @@ struct fc_client_worker {
 	uint32_t scan_pos;                      /**< timeout scan cursor */
 	uint64_t scan_last;                     /**< timeout scan: time the cursor is at */
 	uint64_t scan_period_ns;                /**< timeout scan: every slot once per period */
-	struct fc_wait_ages ages;               /**< requests and connects in flight, by start
-						  * time: the scan runs only when one may be late */
 	uint32_t *free_fifo;                    /**< free slots, in the order they were freed */
 	uint32_t free_head;                     /**< free_fifo: oldest entry */
 	uint32_t free_len;                      /**< free_fifo: entries */
