@@ -224,6 +224,9 @@ fill_report(struct run_state *st, struct fc_report *r, const struct fc_control *
 	r->open_loop = st->rp.open_loop;
 	r->limits_widened = st->sc.limits_widened;
 	r->latency_spectrum = st->sc.output.latency;
+	snprintf(r->profile, sizeof(r->profile), "%s", st->pair.embedded ? "" : st->sc.profile_path);
+	for (unsigned i = 0; i < st->sc.num_tags; i++)
+		fc_report_add_tag(r, st->sc.tags[i].key, st->sc.tags[i].value);
 
 	uint64_t unsent = 0;
 
