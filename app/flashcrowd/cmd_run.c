@@ -27,6 +27,7 @@
 #include "fc_scenario.h"
 #include "impair_opts.h"
 #include "pair.h"
+#include "run_baseline.h"
 #include "run_common.h"
 #include "server.h"
 
@@ -44,6 +45,7 @@ struct run_state {
 	struct fc_net_conf netconf;
 	struct fc_impair_opts impair;
 	struct fc_pair_rss rss;
+	struct fc_run_baseline baseline;
 	char health_pre[160], health_post[160];
 };
 
@@ -265,6 +267,7 @@ fc_cmd_run(int argc, char **argv)
 		rc = fc_scenario_validate(&st->sc, &st->limits, &errs);
 	if (rc == 0)
 		rc = fc_scenario_build_mix(&st->sc, &st->mix, &errs);
+	fc_run_baseline_prepare(&st->sc, &st->baseline, &errs);
 	if (rc != 0 || fc_errors_total(&errs)) {
 		fc_errors_print(&errs, stderr);
 		exit_code = FC_EXIT_INPUT;
@@ -428,11 +431,15 @@ fc_cmd_run(int argc, char **argv)
 	rc = fc_run_write_outputs(report, &st->sc.output, NULL, NULL);
 	if (rc == 2 || (rc == 1 && exit_code == FC_EXIT_OK))
 		exit_code = FC_EXIT_RUNTIME;
+	rc = fc_run_baseline_check(&st->baseline, report, stdout);
+	if (rc != FC_EXIT_OK && exit_code == FC_EXIT_OK)
+		exit_code = rc;
 	fc_report_free(report);
 out_pair:
 	rte_free(st->workers);
 	fc_pair_down(&st->pair);
 out_scenario:
+	fc_run_baseline_fini(&st->baseline);
 	fc_http_mix_free(&st->mix);
 	fc_scenario_free(&st->sc);
 	free(st);

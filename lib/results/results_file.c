@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fc_results.h"
 #include "fc_stats.h"
@@ -531,4 +532,46 @@ fc_result_scenario_diff(const struct fc_result *a, const struct fc_result *b, ch
 		return 0;
 	return diff_rec(fc_res_get(a->root, "scenario"), fc_res_get(b->root, "scenario"), "", buf,
 			len, &used);
+}
+
+int
+fc_results_write_json(const cJSON *doc, const char *path)
+{
+	char *txt, *tmp;
+	FILE *f;
+	int rc = 0;
+
+	if (doc == NULL || path == NULL || path[0] == '\0')
+		return -EINVAL;
+	txt = cJSON_Print(doc);
+	if (txt == NULL)
+		return -ENOMEM;
+	if (strcmp(path, "-") == 0) {
+		rc = (fputs(txt, stdout) < 0 || fputc('\n', stdout) < 0) ? -EIO : 0;
+		cJSON_free(txt);
+		return rc;
+	}
+	tmp = malloc(strlen(path) + 32);
+	if (tmp == NULL) {
+		cJSON_free(txt);
+		return -ENOMEM;
+	}
+	/* A reader, or a crash, never sees half a result file. */
+	sprintf(tmp, "%s.tmp.%ld", path, (long)getpid());
+	f = fopen(tmp, "w");
+	if (f == NULL) {
+		rc = -errno;
+	} else {
+		if (fputs(txt, f) < 0 || fputc('\n', f) < 0 || fflush(f) != 0)
+			rc = -EIO;
+		if (fclose(f) != 0 && rc == 0)
+			rc = -errno;
+		if (rc == 0 && rename(tmp, path) != 0)
+			rc = -errno;
+		if (rc != 0)
+			unlink(tmp);
+	}
+	free(tmp);
+	cJSON_free(txt);
+	return rc;
 }
