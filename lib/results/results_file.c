@@ -283,9 +283,12 @@ fc_result_parse(const char *text, const char *name, struct fc_result **out, char
 	snprintf(r->path, sizeof(r->path), "%s", name);
 	r->root = cJSON_ParseWithOpts(text, &end, 1);
 	if (r->root == NULL) {
-		size_t at = end ? (size_t)(end - text) : 0, total = strlen(text);
+		size_t at = end ? (size_t)(end - text) : 0, total = strlen(text), last = total;
 
-		if (at >= total)
+		/* A result file ends with its closing brace: anything else was cut short. */
+		while (last > 0 && strchr(" \t\r\n", text[last - 1]) != NULL)
+			last--;
+		if (last == 0 || text[last - 1] != '}')
 			fc_res_err(err, errlen, "%s: not a complete JSON document (it ends after %zu "
 				   "bytes: truncated?)", name, total);
 		else
