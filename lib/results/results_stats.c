@@ -63,6 +63,13 @@ exact_cdf(unsigned m, unsigned n, double u)
 double
 fc_mann_whitney_p(const double *x, unsigned nx, const double *y, unsigned ny, double *u_out)
 {
+	return fc_mann_whitney_p_dep(x, nx, y, ny, 1.0, u_out);
+}
+
+double
+fc_mann_whitney_p_dep(const double *x, unsigned nx, const double *y, unsigned ny,
+		      double var_factor, double *u_out)
+{
 	unsigned n = nx + ny;
 	struct ranked *a;
 	double r1 = 0, ties = 0, u, mu, var, p;
@@ -103,7 +110,9 @@ fc_mann_whitney_p(const double *x, unsigned nx, const double *y, unsigned ny, do
 	if (u_out)
 		*u_out = u;
 	mu = (double)nx * ny / 2.0;
-	if (!tied && nx <= EXACT_MAX && ny <= EXACT_MAX) {
+	if (!(var_factor >= 1.0))
+		var_factor = 1.0;
+	if (!tied && var_factor == 1.0 && nx <= EXACT_MAX && ny <= EXACT_MAX) {
 		double lo = exact_cdf(nx, ny, u), hi = exact_cdf(nx, ny, (double)nx * ny - u);
 
 		if (lo >= 0 && hi >= 0) {
@@ -112,7 +121,7 @@ fc_mann_whitney_p(const double *x, unsigned nx, const double *y, unsigned ny, do
 			return p > 1.0 ? 1.0 : p;
 		}
 	}
-	var = (double)nx * ny / 12.0 * ((n + 1) - ties / ((double)n * (n - 1)));
+	var = (double)nx * ny / 12.0 * ((n + 1) - ties / ((double)n * (n - 1))) * var_factor;
 	if (!(var > 0))
 		return 1.0; /* every value tied: nothing tells the samples apart */
 	double z = (fabs(u - mu) - 0.5) / sqrt(var);
@@ -121,4 +130,36 @@ fc_mann_whitney_p(const double *x, unsigned nx, const double *y, unsigned ny, do
 		z = 0;
 	p = erfc(z / sqrt(2.0));
 	return p > 1.0 ? 1.0 : p;
+}
+
+/* Sum of products of neighbours and of squares of one series about its mean. */
+static void
+lag1_sums(const double *v, unsigned n, double *num, double *den)
+{
+	double m = 0;
+
+	if (n < 3)
+		return;
+	for (unsigned i = 0; i < n; i++)
+		m += v[i];
+	m /= n;
+	for (unsigned i = 0; i < n; i++) {
+		*den += (v[i] - m) * (v[i] - m);
+		if (i + 1 < n)
+			*num += (v[i] - m) * (v[i + 1] - m);
+	}
+}
+
+double
+fc_lag1_autocorr(const double *x, unsigned nx, const double *y, unsigned ny)
+{
+	double num = 0, den = 0, r;
+
+	lag1_sums(x, nx, &num, &den);
+	lag1_sums(y, ny, &num, &den);
+	if (!(den > 0))
+		return 0;
+	r = num / den;
+	/* Negative dependence would shrink the variance: not trusted from 10 points. */
+	return r < 0 ? 0 : r > 0.9 ? 0.9 : r;
 }
