@@ -24,7 +24,8 @@ usage(FILE *f)
 	      "  values). Exit 0: nothing worse; 99: something worse; 2: bad input.\n"
 	      "      --tolerance SPEC  5%% by default; PCT for all, METRIC=PCT for one\n"
 	      "                        (e.g. --tolerance p99=10%%), 0..100%%, repeatable\n"
-	      "      --alpha A         significance level, 0.001..0.2 (default 0.05)\n"
+	      "      --alpha A         significance level, 0.001..0.2 (default 0.05 over runs,\n"
+	      "                        0.01 over intervals)\n"
 	      "      --json            print the comparison as JSON\n", f);
 }
 
@@ -54,7 +55,7 @@ fc_cmd_compare(int argc, char **argv)
 	unsigned nb = 0, nn = 0, np = 0;
 	struct fc_tolerance tol;
 	struct fc_cmp cmp;
-	double alpha = FC_CMP_ALPHA;
+	double alpha = 0; /* the default of the samples used */
 	bool json = false, lists = false;
 	const char *list = NULL; /* "b" or "n": where positional names go after --base/--new */
 	int code = FC_EXIT_INPUT;

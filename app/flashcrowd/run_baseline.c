@@ -52,7 +52,7 @@ fc_run_baseline_check(struct fc_run_baseline *b, const struct fc_report *r, FILE
 		fprintf(stderr, "error: baseline: %s\n", err);
 		return FC_EXIT_RUNTIME;
 	}
-	rc = fc_results_compare(&b->base, 1, &self, 1, &b->tol, FC_CMP_ALPHA, &cmp);
+	rc = fc_results_compare(&b->base, 1, &self, 1, &b->tol, 0, &cmp);
 	if (rc == 0) {
 		fprintf(out, "Baseline %s:\n", b->base->path);
 		fc_cmp_print(&cmp, out);

@@ -168,8 +168,14 @@ struct fc_cmp {
 	char scenario_diff[1024]; /**< fields in which the scenarios differ, "" when none */
 };
 
-/** Default significance level of the comparison. */
-#define FC_CMP_ALPHA 0.05
+/** Default significance level over repeat runs (benchstat's). */
+#define FC_CMP_ALPHA_RUNS 0.05
+/**
+ * Default significance level over interval samples: stricter, because the intervals of one
+ * run share that run's conditions, which no within-run test can see (docs/results.md;
+ * measured false alarms in docs/benchmarks.md section 7).
+ */
+#define FC_CMP_ALPHA_INTERVALS 0.01
 /** Default tolerance, percent. */
 #define FC_CMP_TOLERANCE 5.0
 
@@ -210,7 +216,8 @@ const char *fc_cmp_metric_name(enum fc_cmp_metric m);
  * @param cur new results.
  * @param nn how many (>= 1).
  * @param tol tolerance per metric.
- * @param alpha significance level in (0, 1).
+ * @param alpha significance level in (0, 1), or 0 for the default of the samples used
+ *   (FC_CMP_ALPHA_RUNS over runs, FC_CMP_ALPHA_INTERVALS over intervals).
  * @param out the comparison.
  * @return 0, -EINVAL, -ENOMEM.
  */

@@ -189,11 +189,13 @@ fc_results_compare(struct fc_result *const *base, unsigned nb, struct fc_result 
 	unsigned cap;
 
 	if (base == NULL || cur == NULL || nb == 0 || nn == 0 || tol == NULL || out == NULL ||
-	    !(alpha > 0 && alpha < 1))
+	    !(alpha >= 0 && alpha < 1))
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));
-	out->alpha = alpha;
 	out->over_runs = nb >= 2 && nn >= 2;
+	if (alpha == 0)
+		alpha = out->over_runs ? FC_CMP_ALPHA_RUNS : FC_CMP_ALPHA_INTERVALS;
+	out->alpha = alpha;
 	cap = max_samples(base, nb) + max_samples(cur, nn);
 	xs = malloc(cap * sizeof(double));
 	ys = malloc(cap * sizeof(double));

@@ -504,16 +504,17 @@ test_compare(void)
 	fc_tolerance_default(&tol);
 	if (ra && rb && rc) {
 		/* against itself: same everywhere */
-		CHECK_EQ(fc_results_compare(&ra, 1, &ra, 1, &tol, FC_CMP_ALPHA, &c), 0);
+		CHECK_EQ(fc_results_compare(&ra, 1, &ra, 1, &tol, 0, &c), 0);
 		CHECK_EQ(c.worse, 0);
 		CHECK_EQ(c.better, 0);
 		for (int m = 0; m < FC_CMP_N; m++)
 			CHECK(c.rows[m].verdict == FC_VERDICT_SAME && !c.rows[m].significant);
 		CHECK(!c.over_runs);
+		CHECK(c.alpha == FC_CMP_ALPHA_INTERVALS);
 		CHECK_EQ(c.rows[FC_CMP_P50].n_base, 10);
 		CHECK(c.scenario_diff[0] == '\0');
 		/* 20% slower: latency worse, throughput the same */
-		CHECK_EQ(fc_results_compare(&ra, 1, &rb, 1, &tol, FC_CMP_ALPHA, &c), 0);
+		CHECK_EQ(fc_results_compare(&ra, 1, &rb, 1, &tol, 0, &c), 0);
 		CHECK(c.rows[FC_CMP_P50].verdict == FC_VERDICT_WORSE);
 		CHECK(c.rows[FC_CMP_P90].verdict == FC_VERDICT_WORSE);
 		CHECK(fabs(c.rows[FC_CMP_P50].change_pct - 20.0) < 1.0);
@@ -521,22 +522,23 @@ test_compare(void)
 		CHECK(c.worse >= 2);
 		/* ... unless the tolerance allows it */
 		CHECK_EQ(fc_tolerance_parse("25%", &tol, NULL, 0), 0);
-		CHECK_EQ(fc_results_compare(&ra, 1, &rb, 1, &tol, FC_CMP_ALPHA, &c), 0);
+		CHECK_EQ(fc_results_compare(&ra, 1, &rb, 1, &tol, 0, &c), 0);
 		CHECK_EQ(c.worse, 0);
 		fc_tolerance_default(&tol);
 		/* the other way round: better */
-		CHECK_EQ(fc_results_compare(&rb, 1, &ra, 1, &tol, FC_CMP_ALPHA, &c), 0);
+		CHECK_EQ(fc_results_compare(&rb, 1, &ra, 1, &tol, 0, &c), 0);
 		CHECK(c.rows[FC_CMP_P50].verdict == FC_VERDICT_BETTER);
 		CHECK_EQ(c.worse, 0);
 		/* different scenarios: a warning naming the field */
-		CHECK_EQ(fc_results_compare(&ra, 1, &rc, 1, &tol, FC_CMP_ALPHA, &c), 0);
+		CHECK_EQ(fc_results_compare(&ra, 1, &rc, 1, &tol, 0, &c), 0);
 		CHECK_STR_CONTAINS(c.scenario_diff, "c.json: load.connections: 8 vs 16");
 		/* repeat runs: over runs, 2 + 2 */
 		{
 			struct fc_result *bs[2] = { ra, rc }, *ns[2] = { rb, rb };
 
-			CHECK_EQ(fc_results_compare(bs, 2, ns, 2, &tol, FC_CMP_ALPHA, &c), 0);
+			CHECK_EQ(fc_results_compare(bs, 2, ns, 2, &tol, 0, &c), 0);
 			CHECK(c.over_runs);
+			CHECK(c.alpha == FC_CMP_ALPHA_RUNS);
 			CHECK_EQ(c.rows[FC_CMP_P50].n_base, 2);
 			/* 2 + 2 runs cannot be significant (p >= 1/3): same, as benchstat says */
 			CHECK(c.rows[FC_CMP_P50].verdict == FC_VERDICT_SAME);
@@ -547,7 +549,7 @@ test_compare(void)
 			FILE *f = open_memstream(&buf, &len);
 			cJSON *j;
 
-			CHECK_EQ(fc_results_compare(&ra, 1, &rb, 1, &tol, FC_CMP_ALPHA, &c), 0);
+			CHECK_EQ(fc_results_compare(&ra, 1, &rb, 1, &tol, 0, &c), 0);
 			CHECK_EQ(fc_cmp_print(&c, f), 0);
 			fclose(f);
 			CHECK_STR_CONTAINS(buf, "worse");
