@@ -149,8 +149,8 @@ struct fc_cmp_row {
 	double value;           /**< new value (median over runs when several) */
 	double change_pct;      /**< (value - base) / base * 100; +-INFINITY when base is 0 */
 	double p;               /**< two-sided Mann-Whitney p-value */
-	double autocorr;        /**< interval samples: lag-1 autocorrelation the test allowed for
-				  *   (0 over runs) */
+	double autocorr;        /**< interval samples: their lag-1 autocorrelation, a warning sign
+				  *   when high (the test assumes independent samples); 0 over runs */
 	unsigned n_base;        /**< samples on the baseline side */
 	unsigned n_new;         /**< samples on the new side */
 	bool significant;       /**< p < alpha */
@@ -207,10 +207,9 @@ const char *fc_cmp_metric_name(enum fc_cmp_metric m);
 /**
  * Compare baseline runs with new runs. With at least two runs on each side the samples of
  * a metric are the runs' whole-run values; otherwise the per-interval values of every run
- * of each side, and the test allows for their serial correlation (fc_lag1_autocorr(),
- * fc_mann_whitney_p_dep()). A metric is worse when its change passes the tolerance the bad
- * way and the two-sided Mann-Whitney U test rejects equal distributions at level @p alpha;
- * better the same way round; same otherwise.
+ * of each side. A metric is worse when its change passes the tolerance the bad way and the
+ * two-sided Mann-Whitney U test rejects equal distributions at level @p alpha; better the
+ * same way round; same otherwise.
  * @param base baseline results.
  * @param nb how many (>= 1).
  * @param cur new results.
@@ -263,22 +262,6 @@ int fc_results_write_json(const cJSON *doc, const char *path);
  * @return the p-value in [0, 1]; 1 when a sample is empty or every value is tied.
  */
 double fc_mann_whitney_p(const double *x, unsigned nx, const double *y, unsigned ny, double *u);
-
-/**
- * Mann-Whitney U for serially correlated samples (the intervals of a run): the variance of
- * U under the null is multiplied by @p var_factor, as the variance of a mean of an AR(1)
- * series with lag-1 autocorrelation r grows by (1 + r) / (1 - r); the normal approximation
- * is used whenever @p var_factor > 1 (the exact distribution assumes independence).
- * @param x first sample.
- * @param nx its size.
- * @param y second sample.
- * @param ny its size.
- * @param var_factor variance inflation, >= 1 (1: fc_mann_whitney_p()).
- * @param u receives U of @p x (may be NULL).
- * @return the p-value in [0, 1].
- */
-double fc_mann_whitney_p_dep(const double *x, unsigned nx, const double *y, unsigned ny,
-		double var_factor, double *u);
 
 /**
  * Lag-1 autocorrelation of two series, each taken about its own mean and pooled (the

@@ -63,13 +63,6 @@ exact_cdf(unsigned m, unsigned n, double u)
 double
 fc_mann_whitney_p(const double *x, unsigned nx, const double *y, unsigned ny, double *u_out)
 {
-	return fc_mann_whitney_p_dep(x, nx, y, ny, 1.0, u_out);
-}
-
-double
-fc_mann_whitney_p_dep(const double *x, unsigned nx, const double *y, unsigned ny,
-		      double var_factor, double *u_out)
-{
 	unsigned n = nx + ny;
 	struct ranked *a;
 	double r1 = 0, ties = 0, u, mu, var, p;
@@ -110,9 +103,7 @@ fc_mann_whitney_p_dep(const double *x, unsigned nx, const double *y, unsigned ny
 	if (u_out)
 		*u_out = u;
 	mu = (double)nx * ny / 2.0;
-	if (!(var_factor >= 1.0))
-		var_factor = 1.0;
-	if (!tied && var_factor == 1.0 && nx <= EXACT_MAX && ny <= EXACT_MAX) {
+	if (!tied && nx <= EXACT_MAX && ny <= EXACT_MAX) {
 		double lo = exact_cdf(nx, ny, u), hi = exact_cdf(nx, ny, (double)nx * ny - u);
 
 		if (lo >= 0 && hi >= 0) {
@@ -121,7 +112,7 @@ fc_mann_whitney_p_dep(const double *x, unsigned nx, const double *y, unsigned ny
 			return p > 1.0 ? 1.0 : p;
 		}
 	}
-	var = (double)nx * ny / 12.0 * ((n + 1) - ties / ((double)n * (n - 1))) * var_factor;
+	var = (double)nx * ny / 12.0 * ((n + 1) - ties / ((double)n * (n - 1)));
 	if (!(var > 0))
 		return 1.0; /* every value tied: nothing tells the samples apart */
 	double z = (fabs(u - mu) - 0.5) / sqrt(var);

@@ -442,16 +442,10 @@ test_serial(void)
 	const double trend[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
 	const double alt[] = { 1, 9, 1, 9, 1, 9, 1, 9 };
 	const double flat[] = { 4, 4, 4, 4 };
-	double p1, p3;
 
 	CHECK(fabs(fc_lag1_autocorr(trend, 10, NULL, 0) - 57.75 / 82.5) < 1e-12);
 	CHECK(fc_lag1_autocorr(alt, 8, alt, 8) == 0.0);   /* negative: clamped to 0 */
 	CHECK(fc_lag1_autocorr(flat, 4, flat, 2) == 0.0); /* constant, too short */
-	/* Widening the variance can only weaken the evidence. */
-	p1 = fc_mann_whitney_p_dep(trend, 5, trend + 5, 5, 1.0, NULL);
-	p3 = fc_mann_whitney_p_dep(trend, 5, trend + 5, 5, 3.0, NULL);
-	CHECK(fabs(p1 - 2.0 / 252.0) < 1e-12); /* factor 1: the exact test */
-	CHECK(p3 > 0.05 && p3 < 1.0);
 }
 
 static void
