@@ -154,7 +154,11 @@ struct fc_cmp_row {
 	unsigned n_base;        /**< samples on the baseline side */
 	unsigned n_new;         /**< samples on the new side */
 	bool significant;       /**< p < alpha */
-	double tolerance_pct;   /**< the tolerance applied */
+	double tolerance_pct;   /**< the tolerance asked for */
+	double noise_pct;       /**< interval samples: the larger side's robust spread of the
+				  *   interval values (1.4826 x MAD, % of their median); 0 over runs */
+	double threshold_pct;   /**< the change a verdict needs: max(tolerance,
+				  *   FC_CMP_NOISE_K x noise_pct) */
 	enum fc_verdict verdict; /**< the verdict */
 };
 
@@ -178,6 +182,12 @@ struct fc_cmp {
 #define FC_CMP_ALPHA_INTERVALS 0.01
 /** Default tolerance, percent. */
 #define FC_CMP_TOLERANCE 5.0
+/**
+ * Interval samples: a change must also pass this many times the runs' own interval spread
+ * (a noise band, as criterion.rs keeps one), so a run that wandered by 30% within itself
+ * cannot carry a 10% verdict (measured in docs/benchmarks.md section 7).
+ */
+#define FC_CMP_NOISE_K 2.0
 
 /**
  * Fill @p t with the default tolerance on every metric.
@@ -207,9 +217,10 @@ const char *fc_cmp_metric_name(enum fc_cmp_metric m);
 /**
  * Compare baseline runs with new runs. With at least two runs on each side the samples of
  * a metric are the runs' whole-run values; otherwise the per-interval values of every run
- * of each side. A metric is worse when its change passes the tolerance the bad way and the
- * two-sided Mann-Whitney U test rejects equal distributions at level @p alpha; better the
- * same way round; same otherwise.
+ * of each side. A metric is worse when its change passes the threshold the bad way (the
+ * tolerance; over intervals at least FC_CMP_NOISE_K times the runs' interval spread) and
+ * the two-sided Mann-Whitney U test rejects equal distributions at level @p alpha; better
+ * the same way round; same otherwise.
  * @param base baseline results.
  * @param nb how many (>= 1).
  * @param cur new results.

@@ -150,6 +150,23 @@ median(double *v, unsigned n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
 }
 
+/*
+ * Robust spread of a side's interval values in percent of their median: 1.4826 x the
+ * median absolute deviation (the standard deviation for normal data, unmoved by one wild
+ * interval). 0 when the median is 0 (no errors, say). Sorts @p v.
+ */
+static double
+spread_pct(double *v, unsigned n, double *tmp)
+{
+	double m = median(v, n);
+
+	if (n < 3 || !(m > 0))
+		return 0;
+	for (unsigned i = 0; i < n; i++)
+		tmp[i] = fabs(v[i] - m);
+	return 1.4826 * median(tmp, n) / m * 100.0;
+}
+
 /* The samples of one side for one metric: runs' values, or every run's interval values. */
 static unsigned
 samples(struct fc_result *const *rs, unsigned n, int m, bool over_runs, double *out)
@@ -246,10 +263,20 @@ fc_results_compare(struct fc_result *const *base, unsigned nb, struct fc_result 
 		row->n_new = ny;
 		row->significant = row->p < alpha;
 		row->tolerance_pct = tol->pct[m];
-		bad = higher_better ? row->change_pct < -row->tolerance_pct :
-				      row->change_pct > row->tolerance_pct;
-		good = higher_better ? row->change_pct > row->tolerance_pct :
-				       row->change_pct < -row->tolerance_pct;
+		row->threshold_pct = row->tolerance_pct;
+		if (!out->over_runs) {
+			/* After the test: spread_pct() sorts the samples, which the lag-1
+			 * autocorrelation needs in time order. */
+			double sx = spread_pct(xs, nx, tmp), sy = spread_pct(ys, ny, tmp);
+
+			row->noise_pct = sx > sy ? sx : sy;
+			if (FC_CMP_NOISE_K * row->noise_pct > row->threshold_pct)
+				row->threshold_pct = FC_CMP_NOISE_K * row->noise_pct;
+		}
+		bad = higher_better ? row->change_pct < -row->threshold_pct :
+				      row->change_pct > row->threshold_pct;
+		good = higher_better ? row->change_pct > row->threshold_pct :
+				       row->change_pct < -row->threshold_pct;
 		if (row->significant && bad) {
 			row->verdict = FC_VERDICT_WORSE;
 			out->worse++;
@@ -296,12 +323,12 @@ fc_cmp_print(const struct fc_cmp *c, FILE *f)
 	if (fprintf(f, "Mann-Whitney U over %s, alpha %.3g; \"~\": not significant\n",
 		    c->over_runs ? "repeat runs (their whole-run values)" : "per-interval values",
 		    c->alpha) < 0 ||
-	    fprintf(f, "%-8s %14s %14s  %-30s %-9s %s\n", "metric", "baseline", "new", "vs base",
-		    "tolerance", "verdict") < 0)
+	    fprintf(f, "%-8s %14s %14s  %-30s %-18s %s\n", "metric", "baseline", "new", "vs base",
+		    "threshold", "verdict") < 0)
 		return -EIO;
 	for (int m = 0; m < FC_CMP_N; m++) {
 		const struct fc_cmp_row *r = &c->rows[m];
-		char b[32], v[32], d[64], tol[16];
+		char b[32], v[32], d[64], tol[40];
 
 		fmt_value(b, sizeof(b), m, r->base);
 		fmt_value(v, sizeof(v), m, r->value);
@@ -311,8 +338,12 @@ fc_cmp_print(const struct fc_cmp *c, FILE *f)
 				 r->n_base, r->n_new);
 		else
 			snprintf(d, sizeof(d), "~ (p=%.3f n=%u+%u)", r->p, r->n_base, r->n_new);
-		snprintf(tol, sizeof(tol), "%g%%", r->tolerance_pct);
-		if (fprintf(f, "%-8s %14s %14s  %-30s %-9s %s\n", fc_cmp_metric_name(r->metric), b, v,
+		/* The tolerance, or the noise band when the runs' spread set a wider one. */
+		if (r->threshold_pct > r->tolerance_pct)
+			snprintf(tol, sizeof(tol), "%.1f%% (noise)", r->threshold_pct);
+		else
+			snprintf(tol, sizeof(tol), "%g%%", r->tolerance_pct);
+		if (fprintf(f, "%-8s %14s %14s  %-30s %-18s %s\n", fc_cmp_metric_name(r->metric), b, v,
 			    d, tol, verdict_name(r->verdict)) < 0)
 			return -EIO;
 	}
@@ -350,6 +381,8 @@ fc_cmp_to_json(const struct fc_cmp *c)
 		     cJSON_AddNumberToObject(o, "n_new", r->n_new) &&
 		     cJSON_AddBoolToObject(o, "significant", r->significant) &&
 		     cJSON_AddNumberToObject(o, "tolerance_pct", r->tolerance_pct) &&
+		     cJSON_AddNumberToObject(o, "noise_pct", r->noise_pct) &&
+		     cJSON_AddNumberToObject(o, "threshold_pct", r->threshold_pct) &&
 		     cJSON_AddStringToObject(o, "verdict", verdict_name(r->verdict)) &&
 		     cJSON_AddStringToObject(o, "unit", m == FC_CMP_RPS ? "requests/s" :
 					     m == FC_CMP_ERRORS ? "%" : "us");

@@ -45,6 +45,9 @@ latency(uint64_t median)
 	return v;
 }
 
+/* Latencies of odd intervals are scaled by 1 + g_wobble: a run that wanders within itself. */
+static double g_wobble;
+
 /*
  * A result document of a run of @p n requests with the given latencies, in @p ivs
  * one-second intervals, starting at @p start_ms. Built with lib/stats as a run builds it.
@@ -76,7 +79,7 @@ make_result(const uint64_t *lat, unsigned n, unsigned ivs, uint64_t start_ms, un
 
 		fc_hist_reset(iv);
 		for (unsigned i = from; i < to; i++)
-			fc_hist_record(iv, lat[i]);
+			fc_hist_record(iv, (uint64_t)((double)lat[i] * (1.0 + g_wobble * (k % 2))));
 		fc_hist_merge(all, iv);
 		x.completed = to - from;
 		x.rps = to - from;
@@ -514,6 +517,33 @@ test_compare(void)
 		CHECK(fabs(c.rows[FC_CMP_P50].change_pct - 20.0) < 1.0);
 		CHECK(c.rows[FC_CMP_RPS].verdict == FC_VERDICT_SAME);
 		CHECK(c.worse >= 2);
+		CHECK(c.rows[FC_CMP_P50].noise_pct < 5.0); /* steady intervals: the tolerance rules */
+		CHECK(c.rows[FC_CMP_P50].threshold_pct == 5.0);
+		/* Runs that wander by half their value from one interval to the next: a 20% shift
+		 * is inside the noise band (2 x the robust spread), so "same", whatever p says. */
+		{
+			struct fc_result *wa, *wb;
+			char *twa, *twb;
+
+			g_wobble = 0.5;
+			twa = make_result(a, R, 10, 1767323045000ull, 8, false);
+			twb = make_result(b, R, 10, 1767323060000ull, 8, false);
+			g_wobble = 0;
+			wa = parse(twa, "wa.json");
+			wb = parse(twb, "wb.json");
+			CHECK(wa && wb);
+			if (wa && wb) {
+				CHECK_EQ(fc_results_compare(&wa, 1, &wb, 1, &tol, 0, &c), 0);
+				CHECK(c.rows[FC_CMP_P50].noise_pct > 20.0);
+				CHECK(c.rows[FC_CMP_P50].threshold_pct ==
+				      FC_CMP_NOISE_K * c.rows[FC_CMP_P50].noise_pct);
+				CHECK(c.rows[FC_CMP_P50].verdict == FC_VERDICT_SAME);
+			}
+			fc_result_free(wa);
+			fc_result_free(wb);
+			free(twa);
+			free(twb);
+		}
 		/* ... unless the tolerance allows it */
 		CHECK_EQ(fc_tolerance_parse("25%", &tol, NULL, 0), 0);
 		CHECK_EQ(fc_results_compare(&ra, 1, &rb, 1, &tol, 0, &c), 0);
