@@ -544,6 +544,28 @@ test_compare(void)
 			free(twa);
 			free(twb);
 		}
+		/* A 10% regression between two steady runs is not hidden by the default rule
+		 * (tolerance 5%, alpha 0.01, noise band). */
+		{
+			uint64_t *b10 = malloc(R * sizeof(*b10));
+			struct fc_result *r10;
+			char *t10;
+
+			for (unsigned i = 0; i < R; i++)
+				b10[i] = a[i] * 11 / 10;
+			t10 = make_result(b10, R, 10, 1767323060000ull, 8, false);
+			r10 = parse(t10, "b10.json");
+			CHECK(r10 != NULL);
+			if (r10) {
+				CHECK_EQ(fc_results_compare(&ra, 1, &r10, 1, &tol, 0, &c), 0);
+				CHECK(c.rows[FC_CMP_P50].verdict == FC_VERDICT_WORSE);
+				CHECK(c.rows[FC_CMP_P90].verdict == FC_VERDICT_WORSE);
+				CHECK(fabs(c.rows[FC_CMP_P50].change_pct - 10.0) < 1.0);
+			}
+			fc_result_free(r10);
+			free(t10);
+			free(b10);
+		}
 		/* ... unless the tolerance allows it */
 		CHECK_EQ(fc_tolerance_parse("25%", &tol, NULL, 0), 0);
 		CHECK_EQ(fc_results_compare(&ra, 1, &rb, 1, &tol, 0, &c), 0);
