@@ -504,8 +504,8 @@ fc_hist_decode_compressed(const uint8_t *buf, size_t n, struct fc_hist *h,
 out:
 	inflateEnd(&zs);
 	free(raw);
-	if (rc != 0 && rc != -ENOTSUP && rc != -ENOMEM)
-		fc_hist_reset(h);
+	if (rc != 0)
+		fc_hist_reset(h); /* never half a histogram */
 	return rc;
 }
 
