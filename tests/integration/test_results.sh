@@ -164,7 +164,12 @@ PY
 	rc=$?
 	[ $rc = 99 ] || fail "run --baseline with a regression exited $rc, want 99"
 	grep -qE '^p50 .* worse$' "$work/baseline.log" || fail "run --baseline: no p50 worse line"
-	grep -qE '^p99 .* 50% ' "$work/baseline.log" || fail "run --baseline: --tolerance p99=50% not applied"
+	# The threshold column: the tolerance, or a wider noise band; never below 50% here.
+	python3 - "$work/baseline.log" <<'PY' || fail "run --baseline: --tolerance p99=50% not applied"
+import re, sys
+m = [re.search(r"\)\s+([0-9.]+)%", l) for l in open(sys.argv[1]) if l.startswith("p99 ")]
+assert m and m[0] and float(m[0].group(1)) >= 50, m
+PY
 	# Merge: counts add exactly; the tags both runs share are kept, the others dropped.
 	"$fc" merge "$work/a.json" "$work/slow.json" -o "$work/m.json" >"$work/merge.log" 2>&1 ||
 		fail "merge exited $?"
