@@ -27,6 +27,7 @@
 #include "fc_scenario.h"
 #include "impair_opts.h"
 #include "pair.h"
+#include "run_baseline.h"
 #include "run_common.h"
 #include "fc_server.h"
 
@@ -44,6 +45,7 @@ struct run_state {
 	struct fc_net_conf netconf;
 	struct fc_impair_opts impair;
 	struct fc_pair_rss rss;
+	struct fc_run_baseline baseline;
 	char health_pre[160], health_post[160];
 };
 
@@ -224,6 +226,9 @@ fill_report(struct run_state *st, struct fc_report *r, const struct fc_control *
 	r->open_loop = st->rp.open_loop;
 	r->limits_widened = st->sc.limits_widened;
 	r->latency_spectrum = st->sc.output.latency;
+	snprintf(r->profile, sizeof(r->profile), "%s", st->pair.embedded ? "" : st->sc.profile_path);
+	for (unsigned i = 0; i < st->sc.num_tags; i++)
+		fc_report_add_tag(r, st->sc.tags[i].key, st->sc.tags[i].value);
 
 	uint64_t unsent = 0;
 
@@ -262,6 +267,7 @@ fc_cmd_run(int argc, char **argv)
 		rc = fc_scenario_validate(&st->sc, &st->limits, &errs);
 	if (rc == 0)
 		rc = fc_scenario_build_mix(&st->sc, &st->mix, &errs);
+	fc_run_baseline_prepare(&st->sc, &st->baseline, &errs);
 	if (rc != 0 || fc_errors_total(&errs)) {
 		fc_errors_print(&errs, stderr);
 		exit_code = FC_EXIT_INPUT;
@@ -427,11 +433,15 @@ fc_cmd_run(int argc, char **argv)
 	rc = fc_run_write_outputs(report, &st->sc.output, NULL, NULL);
 	if (rc == 2 || (rc == 1 && exit_code == FC_EXIT_OK))
 		exit_code = FC_EXIT_RUNTIME;
+	rc = fc_run_baseline_check(&st->baseline, report, stdout);
+	if (rc != FC_EXIT_OK && exit_code == FC_EXIT_OK)
+		exit_code = rc;
 	fc_report_free(report);
 out_pair:
 	rte_free(st->workers);
 	fc_pair_down(&st->pair);
 out_scenario:
+	fc_run_baseline_fini(&st->baseline);
 	fc_http_mix_free(&st->mix);
 	fc_scenario_free(&st->sc);
 	free(st);

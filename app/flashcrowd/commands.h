@@ -9,5 +9,7 @@ int fc_cmd_validate(int argc, char **argv);
 int fc_cmd_serve(int argc, char **argv);
 int fc_cmd_xfer(int argc, char **argv);
 int fc_cmd_replay(int argc, char **argv);
+int fc_cmd_merge(int argc, char **argv);
+int fc_cmd_compare(int argc, char **argv);
 
 #endif

@@ -19,6 +19,8 @@ static const struct command commands[] = {
 	{"xfer", fc_cmd_xfer, "byte-exact bulk transfer (echo, discard, HTTP GET) to check a path"},
 	{"replay", fc_cmd_replay, "replay the HTTP requests of a capture (pcap) against a target"},
 	{"up", fc_cmd_up, "bring a port up; answer ARP and ping; optionally resolve a host"},
+	{"merge", fc_cmd_merge, "merge result files exactly (counters and histograms add)"},
+	{"compare", fc_cmd_compare, "compare a baseline with a new run: better, same or worse per metric"},
 };
 
 static void

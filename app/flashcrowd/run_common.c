@@ -117,6 +117,10 @@ fc_run_write_outputs(const struct fc_report *r, const struct fc_scenario_output 
 	} else if (!out->json_path[0]) {
 		cJSON_Delete(extra);
 	}
+	if (out->hlog_path[0] && fc_report_write_hlog(r, out->hlog_path) != 0) {
+		fprintf(stderr, "error: cannot write %s\n", out->hlog_path);
+		rc = 2;
+	}
 	if (out->hgrm_path[0] && r->latency) {
 		FILE *f = fopen(out->hgrm_path, "w");
 

@@ -34,8 +34,8 @@ void fc_run_report_counters(const struct fc_client_worker *w, unsigned n, struct
 
 /**
  * The end of a run: check sent == completed + errors.total (an error line if not), then
- * write the JSON report (with @p extra under @p extra_key when given) and the .hgrm file
- * that @p out asks for.
+ * write the JSON report (with @p extra under @p extra_key when given), the .hlog and the
+ * .hgrm file that @p out asks for.
  * @return 0; 1 when the accounting invariant is broken; 2 when a file could not be written
  */
 int fc_run_write_outputs(const struct fc_report *r, const struct fc_scenario_output *out,

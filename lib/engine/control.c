@@ -136,6 +136,37 @@ print_live(struct fc_control *c, const struct fc_live *l)
 	fflush(c->out);
 }
 
+/* What the result file and the .hlog keep of an interval besides the live figures: its
+ * own percentiles and its histograms in HdrHistogram's encoding (issue 22). */
+static void
+interval_extras(const struct fc_control *c, struct fc_report_interval *ri,
+		const struct fc_hist *iv, const struct fc_hist *iv_unc, uint64_t from_ns,
+		const struct fc_stats_core *cur, const struct fc_stats_core *prev)
+{
+	ri->start_s = from_ns / 1e9;
+	ri->completed = cur->req_completed - prev->req_completed;
+	ri->p90_us = fc_hist_percentile(iv, 90.0) / 1e3;
+	ri->p99_9_us = fc_hist_percentile(iv, 99.9) / 1e3;
+	ri->max_ns = fc_hist_max(iv);
+	ri->hist = fc_hist_encode_base64(iv);
+	if (c->rp->open_loop) {
+		ri->hist_uncorrected = fc_hist_encode_base64(iv_unc);
+		ri->max_uncorrected_ns = fc_hist_max(iv_unc);
+	}
+}
+
+/* Wall clock at the monotonic instant @p mono_ns (the result file's meta.start_time). */
+static uint64_t
+unix_ns_at(uint64_t mono_ns)
+{
+	struct timespec ts;
+	uint64_t now = fc_now_ns(), wall;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	wall = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return mono_ns > now ? wall + (mono_ns - now) : wall - (now - mono_ns);
+}
+
 int
 fc_control_run(struct fc_control *c)
 {
@@ -156,6 +187,8 @@ fc_control_run(struct fc_control *c)
 		set_phase(c, FC_PHASE_EXIT);
 		goto out;
 	}
+	if (c->report != NULL)
+		c->report->start_unix_ns = unix_ns_at(start);
 	publish_targets(c, 0);
 
 	/* Load phase. */
@@ -189,6 +222,7 @@ fc_control_run(struct fc_control *c)
 			.errors = l.errors - fc_stats_errors_total(&prev),
 			.connections = cur.conn_open,
 		};
+		interval_extras(c, &ri, iv, iv_unc, last_iv - start, &cur, &prev);
 		fc_report_add_interval(c->report, &ri);
 		fc_hist_merge(total, iv);
 		fc_hist_merge(total_unc, iv_unc);
@@ -238,11 +272,24 @@ fc_control_run(struct fc_control *c)
 	for (unsigned i = 0; i < c->nb_workers; i++)
 		rte_eal_wait_lcore(c->workers[i].lcore);
 
-	/* The workers are joined: take both histogram copies whole. */
+	/* The workers are joined: take both histogram copies whole. What came after the last
+	 * interval (the rest of the load phase and the drain) is one more, "tail", interval of
+	 * the .hlog, so that the log adds up to the whole run's histogram. */
+	fc_hist_reset(iv);
+	fc_hist_reset(iv_unc);
 	for (unsigned i = 0; i < c->nb_workers; i++) {
-		fc_hist_pair_drain(&c->workers[i].lat, total);
-		fc_hist_pair_drain(&c->workers[i].lat_unc, total_unc);
+		fc_hist_pair_drain(&c->workers[i].lat, iv);
+		fc_hist_pair_drain(&c->workers[i].lat_unc, iv_unc);
 	}
+	if (fc_hist_count(iv) != 0 || fc_hist_count(iv_unc) != 0) {
+		struct fc_report_interval tail = { .t = (fc_now_ns() - start) / 1e9, .tail = true };
+
+		sum_stats(c, &cur);
+		interval_extras(c, &tail, iv, iv_unc, last_iv - start, &cur, &prev);
+		fc_report_add_interval(c->report, &tail);
+	}
+	fc_hist_merge(total, iv);
+	fc_hist_merge(total_unc, iv_unc);
 	fc_report_set_latency(c->report, total, c->rp->open_loop ? total_unc : NULL);
 out:
 	fc_hist_free(iv);

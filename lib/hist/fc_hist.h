@@ -305,4 +305,135 @@ int fc_hist_pair_collect(struct fc_hist_pair *p, struct fc_hist *dst, uint64_t t
  */
 int fc_hist_pair_drain(struct fc_hist_pair *p, struct fc_hist *dst);
 
+/* ------------------------------------------------------------------------------------ */
+/* HdrHistogram V2 encoding and the interval log                                         */
+/* ------------------------------------------------------------------------------------ */
+
+/*
+ * The layout above is exactly HdrHistogram's for lowestDiscernibleValue 1, 3 significant
+ * digits and highestTrackableValue 2^42-1: sub_bucket_count 2048, unit magnitude 0,
+ * 32 buckets, counts length 33792, the same index arithmetic. A V2 encoding of our
+ * counts is therefore HdrHistogram's own encoding of the same data, index for index,
+ * and decodes in the reference implementations to the same counts. Only the exact
+ * extras (exact min, max, sum, sum of squares, clamped) do not travel in the encoding:
+ * a decoded histogram gets min/max/sum from its buckets, as HdrHistogram computes them.
+ */
+#define FC_HIST_V2_COOKIE_BASE 0x1c849303u            /**< V2 encoding cookie (word size bits 0) */
+#define FC_HIST_V2_COMPRESSED_COOKIE_BASE 0x1c849304u /**< V2 compressed cookie (word size bits 0) */
+#define FC_HIST_V2_HEADER_LEN 40u                     /**< bytes of the uncompressed V2 header */
+
+/** The layout fields carried by a V2 header (HdrHistogram's names). */
+struct fc_hist_layout {
+	int64_t lowest_discernible;       /**< lowestDiscernibleValue (ours: 1) */
+	int64_t highest_trackable;        /**< highestTrackableValue (ours: 2^42-1) */
+	int32_t significant_digits;       /**< numberOfSignificantValueDigits (ours: 3) */
+	int32_t normalizing_index_offset; /**< ours: 0 */
+	double conversion_ratio;          /**< integerToDoubleValueConversionRatio (ours: 1.0) */
+};
+
+/**
+ * Our own layout, as a V2 header states it.
+ * @param l filled.
+ */
+void fc_hist_layout_ours(struct fc_hist_layout *l);
+
+/**
+ * Does a histogram with layout @p l map index for index onto ours: same unit magnitude
+ * (floor(log2(lowest_discernible))) and sub-bucket count (from the significant digits),
+ * normalizing offset 0, ratio 1.0. The highest trackable value may differ: counts beyond
+ * our length must then be zero (checked when decoding).
+ * @param l layout.
+ * @param why receives what differs ("significant_digits 2, ours 3"), may be NULL.
+ * @param len size of @p why.
+ * @return true when it maps exactly.
+ */
+bool fc_hist_layout_compatible(const struct fc_hist_layout *l, char *why, size_t len);
+
+/**
+ * HdrHistogram's V2 encoding (uncompressed): big-endian header (cookie 0x1c849313,
+ * payload length, normalizing index offset, significant digits, lowest discernible
+ * value, highest trackable value, conversion ratio as IEEE-754 bits) and the counts up
+ * to the last non-zero one as ZigZag LEB128, a run of k zero counts as the value -k.
+ * @param h histogram.
+ * @param out receives a malloc'd buffer (free()).
+ * @param len receives its length.
+ * @return 0, -EINVAL (NULL argument), -ENOMEM.
+ */
+int fc_hist_encode_v2(const struct fc_hist *h, uint8_t **out, size_t *len);
+
+/**
+ * The compressed V2 encoding: cookie 0x1c849314, the length of the deflated bytes, then
+ * the zlib (RFC 1950) deflate of fc_hist_encode_v2()'s output, as HdrHistogram's
+ * encodeIntoCompressedByteBuffer writes it.
+ * @param h histogram.
+ * @param out receives a malloc'd buffer (free()).
+ * @param len receives its length.
+ * @return 0, -EINVAL, -ENOMEM, -EIO (deflate failed).
+ */
+int fc_hist_encode_compressed(const struct fc_hist *h, uint8_t **out, size_t *len);
+
+/**
+ * The compressed V2 encoding in standard base64 with padding (RFC 4648 §4): the form of
+ * HdrHistogram's interval logs and of our result files.
+ * @param h histogram.
+ * @return a malloc'd NUL-terminated string (free()), or NULL with errno EINVAL, ENOMEM, EIO.
+ */
+char *fc_hist_encode_base64(const struct fc_hist *h);
+
+/**
+ * Decode a compressed V2 histogram (raw bytes) into @p h, replacing what it held.
+ * Counts, count and the bucket-derived min/max/sum/sumsq are set (min = lowest value of
+ * the first non-empty bucket, max = highest value of the last, sums from bucket
+ * midpoints); callers that carry the exact extras set them afterwards.
+ * @param buf bytes.
+ * @param n their length.
+ * @param h histogram to fill.
+ * @param layout receives the header's layout (may be NULL).
+ * @param err receives the reason of a failure (may be NULL).
+ * @param errlen size of @p err.
+ * @return 0; -EINVAL (bad cookie, truncated, corrupt deflate stream, counts beyond the
+ *   payload or the layout, zero runs past the end); -ENOTSUP (a layout that does not map
+ *   onto ours, see fc_hist_layout_compatible()); -ENOMEM.
+ */
+int fc_hist_decode_compressed(const uint8_t *buf, size_t n, struct fc_hist *h,
+		struct fc_hist_layout *layout, char *err, size_t errlen);
+
+/**
+ * fc_hist_decode_compressed() of a base64 string.
+ * @param b64 NUL-terminated base64 text (whitespace not allowed).
+ * @param h histogram to fill.
+ * @param layout receives the header's layout (may be NULL).
+ * @param err receives the reason of a failure (may be NULL).
+ * @param errlen size of @p err.
+ * @return as fc_hist_decode_compressed(); -EINVAL also for text that is not base64.
+ */
+int fc_hist_decode_base64(const char *b64, struct fc_hist *h, struct fc_hist_layout *layout,
+		char *err, size_t errlen);
+
+/**
+ * Write the header of an HdrHistogram interval log, format version 1.3:
+ * "#[Histogram log format version 1.3]", "#[StartTime: S (seconds since epoch), ISO]",
+ * "#[BaseTime: S (seconds since epoch)]" (equal to the start time, so interval
+ * timestamps are seconds since the start) and the legend line.
+ * @param f output stream.
+ * @param start_unix_ns start of the run, ns since the Unix epoch (UTC).
+ * @return 0, -EINVAL, -EIO.
+ */
+int fc_hlog_write_header(FILE *f, uint64_t start_unix_ns);
+
+/**
+ * Write one interval line: "[Tag=TAG,]START,LENGTH,MAX,BASE64" with START and LENGTH in
+ * seconds (3 decimals) and MAX in ms (3 decimals), as HdrHistogram's HistogramLogWriter
+ * writes nanosecond histograms by default.
+ * @param f output stream.
+ * @param tag tag, or NULL/"" for an untagged line; must not contain ',' or whitespace.
+ * @param start_s interval start, seconds since the BaseTime.
+ * @param len_s interval length in seconds.
+ * @param max_ns largest value of the interval (ns).
+ * @param b64 fc_hist_encode_base64() of the interval's histogram.
+ * @return 0, -EINVAL, -EIO.
+ */
+int fc_hlog_write_interval(FILE *f, const char *tag, double start_s, double len_s,
+		uint64_t max_ns, const char *b64);
+
 #endif /* FC_HIST_H */

@@ -288,10 +288,22 @@ struct fc_threshold {
 	bool percent;           /**< errors given as a percentage */
 };
 
+#define FC_SCENARIO_MAX_TAGS 16         /**< --tag labels per run */
+#define FC_SCENARIO_TAG_KEY 64          /**< bytes of a tag key, NUL included */
+#define FC_SCENARIO_TAG_VALUE 128       /**< bytes of a tag value, NUL included */
+#define FC_SCENARIO_MAX_TOLERANCES 8    /**< --tolerance items kept (parsed by lib/results) */
+
+/** A label of the run (--tag KEY=VALUE, "tags" in a scenario), copied to the result's meta.tags. */
+struct fc_tag {
+	char key[FC_SCENARIO_TAG_KEY];     /**< letters, digits, '_', '.', '-' */
+	char value[FC_SCENARIO_TAG_VALUE]; /**< printable text */
+};
+
 /** Output options. */
 struct fc_scenario_output {
 	char json_path[256];    /**< JSON report file, "" for none */
 	char hgrm_path[256];    /**< .hgrm percentile spectrum file, "" for none */
+	char hlog_path[256];    /**< HdrHistogram interval log (format 1.3), "" for none */
 	bool latency;           /**< print the detailed latency spectrum (wrk --latency) */
 };
 
@@ -336,6 +348,12 @@ struct fc_scenario {
 	char limits_path[256];                  /**< --limits file ("" = defaults) */
 	bool limits_widened;                    /**< validated against a limits file */
 	char source[256];                       /**< scenario file loaded, "" for flags only */
+	struct fc_tag tags[FC_SCENARIO_MAX_TAGS]; /**< labels for the result file */
+	unsigned num_tags;                      /**< entries in @p tags */
+	char baseline_path[256];                /**< result file to compare the run with, "" = none */
+	char tolerance[FC_SCENARIO_MAX_TOLERANCES][64]; /**< tolerance items as written ("5%",
+						  *   "p99=10%"); lib/results parses them */
+	unsigned num_tolerance;                 /**< entries in @p tolerance */
 	char text[FC_F_COUNT][FC_SCENARIO_TEXT]; /**< values as written ("" = default), for messages */
 };
 
@@ -388,6 +406,18 @@ int fc_scenario_load_string(const char *json, const char *name, struct fc_scenar
  */
 int fc_scenario_from_argv(int argc, char **argv, struct fc_scenario *sc, struct fc_limits *limits,
 		struct fc_errors *errs);
+
+/**
+ * Add a label (replacing the value of an existing key).
+ * @param sc     scenario
+ * @param key    1..63 bytes of letters, digits, '_', '.', '-'
+ * @param value  0..127 printable bytes
+ * @param where  field named in messages ("--tag", "tags")
+ * @param errs   receives "WHERE: ..." naming the value and the bound
+ * @return 0 or -EINVAL.
+ */
+int fc_scenario_add_tag(struct fc_scenario *sc, const char *key, const char *value,
+		const char *where, struct fc_errors *errs);
 
 /**
  * Print the `run` usage text.

@@ -40,6 +40,10 @@ enum {
 	OPT_EMBEDDED,
 	OPT_MEMORY,
 	OPT_THINK_TIME,
+	OPT_HLOG,
+	OPT_TAG,
+	OPT_BASELINE,
+	OPT_TOLERANCE,
 };
 
 static const struct option long_opts[] = {
@@ -75,6 +79,10 @@ static const struct option long_opts[] = {
 	{"embedded", no_argument, NULL, OPT_EMBEDDED},
 	{"memory", required_argument, NULL, OPT_MEMORY},
 	{"think-time", required_argument, NULL, OPT_THINK_TIME},
+	{"hlog", required_argument, NULL, OPT_HLOG},
+	{"tag", required_argument, NULL, OPT_TAG},
+	{"baseline", required_argument, NULL, OPT_BASELINE},
+	{"tolerance", required_argument, NULL, OPT_TOLERANCE},
 	{NULL, 0, NULL, 0},
 };
 
@@ -115,6 +123,11 @@ fc_scenario_usage(FILE *f)
 "      --abort-on-fail      stop the load as soon as a threshold fails\n"
 "      --json FILE          write the JSON report\n"
 "      --hgrm FILE          write the HdrHistogram percentile spectrum\n"
+"      --hlog FILE          write the HdrHistogram interval log (format 1.3, 1 s intervals)\n"
+"      --tag KEY=VALUE      label the result file's meta.tags (repeatable)\n"
+"      --baseline FILE      compare with a saved result at the end; exit 99 on a regression\n"
+"      --tolerance SPEC     for --baseline: 5% (default) and/or METRIC=PCT, e.g. p99=10%\n"
+"                           (metrics rps p50 p90 p99 p99.9 errors; repeatable)\n"
 "\n"
 "Platform:\n"
 "      --profile FILE       port profile, e.g. drivers_cfg/af_packet.json\n"
@@ -337,6 +350,37 @@ fc_scenario_from_argv(int argc, char **argv, struct fc_scenario *sc, struct fc_l
 			break;
 		case OPT_HGRM:
 			set_path(errs, flag, optarg, sc->output.hgrm_path, sizeof(sc->output.hgrm_path));
+			break;
+		case OPT_HLOG:
+			set_path(errs, flag, optarg, sc->output.hlog_path, sizeof(sc->output.hlog_path));
+			break;
+		case OPT_TAG: {
+			char key[FC_SCENARIO_TAG_KEY + 1];
+			const char *eq = strchr(optarg, '=');
+
+			if (eq == NULL || eq == optarg) {
+				fc_errors_add(errs, "%s: \"%.64s\" is not KEY=VALUE", flag, optarg);
+			} else if ((size_t)(eq - optarg) >= sizeof(key)) {
+				fc_errors_add(errs, "%s: key \"%.24s...\" is longer than the limit %d bytes",
+					flag, optarg, FC_SCENARIO_TAG_KEY - 1);
+			} else {
+				memcpy(key, optarg, (size_t)(eq - optarg));
+				key[eq - optarg] = '\0';
+				fc_scenario_add_tag(sc, key, eq + 1, flag, errs);
+			}
+			break;
+		}
+		case OPT_BASELINE:
+			set_path(errs, flag, optarg, sc->baseline_path, sizeof(sc->baseline_path));
+			break;
+		case OPT_TOLERANCE:
+			if (sc->num_tolerance >= FC_SCENARIO_MAX_TOLERANCES)
+				fc_errors_add(errs, "%s: at most %d items", flag, FC_SCENARIO_MAX_TOLERANCES);
+			else if (!fc_scn_copy(sc->tolerance[sc->num_tolerance], sizeof(sc->tolerance[0]), optarg))
+				fc_errors_add(errs, "%s: \"%.32s...\" is longer than the limit %zu bytes", flag,
+					optarg, sizeof(sc->tolerance[0]) - 1);
+			else
+				sc->num_tolerance++;
 			break;
 		case OPT_EAL:
 			set_path(errs, flag, optarg, sc->eal, sizeof(sc->eal));

@@ -43,6 +43,58 @@ free_request(struct fc_scenario_request *r)
 	memset(r, 0, sizeof(*r));
 }
 
+static bool
+tag_key_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '.' || c == '-';
+}
+
+int
+fc_scenario_add_tag(struct fc_scenario *sc, const char *key, const char *value,
+		const char *where, struct fc_errors *errs)
+{
+	size_t kl = strlen(key), vl = strlen(value);
+	unsigned i;
+
+	if (kl == 0 || kl >= FC_SCENARIO_TAG_KEY) {
+		fc_errors_add(errs, "%s: key \"%.24s\" has %zu bytes, the limit is 1..%d", where, key,
+			kl, FC_SCENARIO_TAG_KEY - 1);
+		return -EINVAL;
+	}
+	for (i = 0; i < kl; i++) {
+		if (!tag_key_char(key[i])) {
+			fc_errors_add(errs, "%s: key \"%.64s\": only letters, digits, '_', '.' and '-' "
+				"are allowed", where, key);
+			return -EINVAL;
+		}
+	}
+	if (vl >= FC_SCENARIO_TAG_VALUE) {
+		fc_errors_add(errs, "%s: %s: value of %zu bytes is above the limit %d", where, key, vl,
+			FC_SCENARIO_TAG_VALUE - 1);
+		return -EINVAL;
+	}
+	for (i = 0; i < vl; i++) {
+		if ((unsigned char)value[i] < 0x20 || value[i] == 0x7f) {
+			fc_errors_add(errs, "%s: %s: the value has a control character", where, key);
+			return -EINVAL;
+		}
+	}
+	for (i = 0; i < sc->num_tags && strcmp(sc->tags[i].key, key) != 0; i++)
+		;
+	if (i == sc->num_tags) {
+		if (sc->num_tags >= FC_SCENARIO_MAX_TAGS) {
+			fc_errors_add(errs, "%s: %s: more than the limit of %d tags", where, key,
+				FC_SCENARIO_MAX_TAGS);
+			return -EINVAL;
+		}
+		sc->num_tags++;
+	}
+	memcpy(sc->tags[i].key, key, kl + 1);
+	memcpy(sc->tags[i].value, value, vl + 1);
+	return 0;
+}
+
 void
 fc_scenario_free(struct fc_scenario *sc)
 {
@@ -560,9 +612,10 @@ load_root(struct fc_scn_ld *l, const cJSON *root)
 {
 	static const char *const known[] = {"target", "load", "stages", "requests", "headers",
 		"timeouts", "thresholds", "abort_on_fail", "output", "cores", "memory", "allow",
-		"profile", "port", "eal", "embedded", NULL};
+		"profile", "port", "eal", "embedded", "tags", "baseline", NULL};
 	static const char *const tknown[] = {"connect", "request", NULL};
-	static const char *const oknown[] = {"json", "hgrm", "latency", NULL};
+	static const char *const oknown[] = {"json", "hgrm", "hlog", "latency", NULL};
+	static const char *const bknown[] = {"file", "tolerance", NULL};
 	struct fc_scenario *sc = l->sc;
 	const cJSON *v, *w;
 
@@ -602,8 +655,45 @@ load_root(struct fc_scn_ld *l, const cJSON *root)
 			fc_scn_get_str(l, w, "output.json", sc->output.json_path, sizeof(sc->output.json_path));
 		if ((w = cJSON_GetObjectItemCaseSensitive(v, "hgrm")))
 			fc_scn_get_str(l, w, "output.hgrm", sc->output.hgrm_path, sizeof(sc->output.hgrm_path));
+		if ((w = cJSON_GetObjectItemCaseSensitive(v, "hlog")))
+			fc_scn_get_str(l, w, "output.hlog", sc->output.hlog_path, sizeof(sc->output.hlog_path));
 		if ((w = cJSON_GetObjectItemCaseSensitive(v, "latency")))
 			fc_scn_get_bool(l, w, "output.latency", &sc->output.latency);
+	}
+	if ((v = cJSON_GetObjectItemCaseSensitive(root, "tags")) && fc_scn_get_obj(l, v, "tags")) {
+		cJSON_ArrayForEach(w, v) {
+			char path[96];
+
+			snprintf(path, sizeof(path), "tags.%.64s", w->string);
+			if (!cJSON_IsString(w))
+				fc_errors_add(l->errs, "%s: not a string", path);
+			else
+				fc_scenario_add_tag(sc, w->string, w->valuestring, "tags", l->errs);
+		}
+	}
+	if ((v = cJSON_GetObjectItemCaseSensitive(root, "baseline")) && fc_scn_get_obj(l, v, "baseline")) {
+		fc_scn_check_keys(l, v, "baseline", bknown);
+		if ((w = cJSON_GetObjectItemCaseSensitive(v, "file")))
+			fc_scn_get_str(l, w, "baseline.file", sc->baseline_path, sizeof(sc->baseline_path));
+		if ((w = cJSON_GetObjectItemCaseSensitive(v, "tolerance"))) {
+			const cJSON *t;
+			unsigned i = 0;
+
+			sc->num_tolerance = 0;
+			if (cJSON_IsString(w)) {
+				fc_scn_get_str(l, w, "baseline.tolerance", sc->tolerance[0], sizeof(sc->tolerance[0]));
+				sc->num_tolerance = 1;
+			} else if (fc_scn_get_arr(l, w, "baseline.tolerance", FC_SCENARIO_MAX_TOLERANCES)) {
+				cJSON_ArrayForEach(t, w) {
+					char path[48];
+
+					snprintf(path, sizeof(path), "baseline.tolerance[%u]", i++);
+					if (fc_scn_get_str(l, t, path, sc->tolerance[sc->num_tolerance],
+							   sizeof(sc->tolerance[0])))
+						sc->num_tolerance++;
+				}
+			}
+		}
 	}
 	if ((v = cJSON_GetObjectItemCaseSensitive(root, "cores")))
 		fc_scn_get_count32(l, v, "cores", &sc->cores, sc->text[FC_F_CORES]);

@@ -514,6 +514,7 @@ fc_scenario_to_json(const struct fc_scenario *sc)
 	o = cJSON_AddObjectToObject(root, "output");
 	cJSON_AddStringToObject(o, "json", sc->output.json_path);
 	cJSON_AddStringToObject(o, "hgrm", sc->output.hgrm_path);
+	cJSON_AddStringToObject(o, "hlog", sc->output.hlog_path);
 	cJSON_AddBoolToObject(o, "latency", sc->output.latency);
 	cJSON_AddNumberToObject(root, "cores", sc->cores);
 	cJSON_AddStringToObject(root, "memory", fc_fmt_size(sc->memory, b, sizeof(b)));
@@ -539,6 +540,16 @@ fc_scenario_to_json(const struct fc_scenario *sc)
 	}
 	cJSON_AddStringToObject(root, "eal", sc->eal);
 	cJSON_AddBoolToObject(root, "embedded", sc->embedded);
+	o = cJSON_AddObjectToObject(root, "tags");
+	for (i = 0; i < sc->num_tags; i++)
+		cJSON_AddStringToObject(o, sc->tags[i].key, sc->tags[i].value);
+	if (sc->baseline_path[0]) {
+		o = cJSON_AddObjectToObject(root, "baseline");
+		cJSON_AddStringToObject(o, "file", sc->baseline_path);
+		a = cJSON_AddArrayToObject(o, "tolerance");
+		for (i = 0; i < sc->num_tolerance; i++)
+			cJSON_AddItemToArray(a, cJSON_CreateString(sc->tolerance[i]));
+	}
 	o = cJSON_AddObjectToObject(root, "limits");
 	cJSON_AddBoolToObject(o, "widened", sc->limits_widened);
 	cJSON_AddStringToObject(o, "file", sc->limits_path);

@@ -169,6 +169,17 @@ struct fc_report_interval {
 	double p99_us;        /**< 99th percentile latency in the interval (us) */
 	uint64_t errors;      /**< errors in the interval */
 	uint64_t connections; /**< open connections at the end of the interval */
+	double start_s;       /**< start of the interval, seconds since the start */
+	uint64_t completed;   /**< responses completed in the interval */
+	double p90_us;        /**< 90th percentile latency in the interval (us) */
+	double p99_9_us;      /**< 99.9th percentile latency in the interval (us) */
+	uint64_t max_ns;      /**< largest latency of the interval (ns) */
+	char *hist;           /**< fc_hist_encode_base64() of the interval's latency (corrected in
+			       *   open loop), malloc'd; the report takes ownership; NULL = none */
+	char *hist_uncorrected; /**< open loop: the same for the uncorrected latency, or NULL */
+	uint64_t max_uncorrected_ns; /**< open loop: largest uncorrected latency of the interval */
+	bool tail;            /**< the drain after the last full interval: written to the .hlog
+			       *   (so it adds up to the whole run), left out of intervals[] */
 };
 
 /** One worker's final counters in the report. */
@@ -212,6 +223,10 @@ struct fc_report {
 	unsigned cap_tcp;                       /**< allocated entries */
 	struct fc_hist *latency;                /**< merged latency: corrected in open loop (owned, may be NULL) */
 	struct fc_hist *latency_uncorrected;    /**< open loop: from the actual send (owned, may be NULL) */
+	uint64_t start_unix_ns;                 /**< wall-clock start of the run (UTC, ns since the
+						  *   epoch), 0 = unknown */
+	char profile[256];                      /**< port profile used, "" = embedded pair */
+	cJSON *tags;                            /**< --tag labels: an object of strings (owned, may be NULL) */
 };
 
 /**
@@ -245,12 +260,35 @@ int fc_report_set_latency(struct fc_report *r, const struct fc_hist *corrected,
 		const struct fc_hist *uncorrected);
 
 /**
- * Append one interval to the series.
+ * Append one interval to the series. The report takes ownership of iv->hist and
+ * iv->hist_uncorrected in every case (they are freed on failure).
  * @param r report.
  * @param iv interval.
  * @return 0, -EINVAL, -ENOMEM.
  */
 int fc_report_add_interval(struct fc_report *r, const struct fc_report_interval *iv);
+
+/**
+ * Add a label to meta.tags (replaces the value of an existing key).
+ * @param r report.
+ * @param key label name.
+ * @param value label value.
+ * @return 0, -EINVAL, -ENOMEM.
+ */
+int fc_report_add_tag(struct fc_report *r, const char *key, const char *value);
+
+/**
+ * Write the HdrHistogram interval log (format 1.3) of the run: one line per interval
+ * (the drain included), untagged in closed loop, Tag=corrected and Tag=uncorrected in open
+ * loop. Atomically (temporary file + rename).
+ * @param r report (intervals with their hist strings, start_unix_ns).
+ * @param path destination.
+ * @return 0, -EINVAL, -ENOMEM, -EIO or -errno of the file operations.
+ */
+int fc_report_write_hlog(const struct fc_report *r, const char *path);
+
+/** Version of the result file format written by fc_report_to_json() ("format"). */
+#define FC_RESULT_FORMAT 1
 
 /**
  * Append one worker's final counters.
@@ -289,6 +327,10 @@ int fc_report_set_counter(struct fc_report *r, const char *name, uint64_t value)
  * rps,rx_bytes,tx_bytes,connects,connections}, duration_s, open_loop, target_rps,
  * limits_widened, scenario (an empty object when none was set). tcp.connects defaults to
  * totals.connects when not set. Latency values are microseconds (doubles); counts are numbers.
+ * Result-file keys (docs/results.md): format (FC_RESULT_FORMAT), meta {flashcrowd,
+ * start_time, start_unix_ms, host, profile, tags}, histograms {encoding, layout, corrected,
+ * uncorrected (open loop)} each {v2, count, min_ns, max_ns, sum_ns, sumsq_ns2, clamped},
+ * and per interval start_s, completed, p90_us, p99_9_us, max_us, hist, hist_uncorrected.
  * @param r report.
  * @return a new cJSON object (caller deletes with cJSON_Delete), or NULL with errno set.
  */

@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fc_stats.h"
@@ -30,6 +31,11 @@ fc_report_free(struct fc_report *r)
 	if (r == NULL)
 		return;
 	cJSON_Delete(r->scenario);
+	cJSON_Delete(r->tags);
+	for (unsigned i = 0; i < r->n_intervals; i++) {
+		free(r->intervals[i].hist);
+		free(r->intervals[i].hist_uncorrected);
+	}
 	free(r->intervals);
 	free(r->cores);
 	free(r->tcp);
@@ -107,11 +113,40 @@ grow(void **arr, unsigned n, unsigned *cap, size_t elem)
 int
 fc_report_add_interval(struct fc_report *r, const struct fc_report_interval *iv)
 {
-	if (r == NULL || iv == NULL)
+	if (r == NULL || iv == NULL) {
+		if (iv != NULL) {
+			free(iv->hist);
+			free(iv->hist_uncorrected);
+		}
 		return -EINVAL;
-	if (grow((void **)&r->intervals, r->n_intervals, &r->cap_intervals, sizeof(*iv)) != 0)
+	}
+	if (grow((void **)&r->intervals, r->n_intervals, &r->cap_intervals, sizeof(*iv)) != 0) {
+		free(iv->hist);
+		free(iv->hist_uncorrected);
 		return -ENOMEM;
+	}
 	r->intervals[r->n_intervals++] = *iv;
+	return 0;
+}
+
+int
+fc_report_add_tag(struct fc_report *r, const char *key, const char *value)
+{
+	cJSON *v;
+
+	if (r == NULL || key == NULL || value == NULL || key[0] == '\0')
+		return -EINVAL;
+	if (r->tags == NULL && (r->tags = cJSON_CreateObject()) == NULL)
+		return -ENOMEM;
+	v = cJSON_CreateString(value);
+	if (v == NULL)
+		return -ENOMEM;
+	if (cJSON_GetObjectItemCaseSensitive(r->tags, key) != NULL)
+		return cJSON_ReplaceItemInObjectCaseSensitive(r->tags, key, v) ? 0 : -ENOMEM;
+	if (!cJSON_AddItemToObject(r->tags, key, v)) {
+		cJSON_Delete(v);
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -220,6 +255,113 @@ rate_of(uint64_t n, double secs)
 	return secs > 0.0 ? (double)n / secs : 0.0;
 }
 
+/* Decimal text of a 128-bit sum: JSON numbers are doubles, which would round it. */
+static void
+u128_str(fc_hist_u128 v, char *buf, size_t len)
+{
+	char tmp[48];
+	size_t n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + (unsigned)(v % 10));
+		v /= 10;
+	} while (v != 0 && n < sizeof(tmp));
+	if (n >= len)
+		n = len - 1;
+	for (size_t i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+	buf[n] = '\0';
+}
+
+/* One whole-run histogram: the V2 encoding plus the exact extras it cannot carry. */
+static cJSON *
+hist_json(const struct fc_hist *h)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *b64 = fc_hist_encode_base64(h);
+	char num[48];
+	bool ok = o != NULL && b64 != NULL && cJSON_AddStringToObject(o, "v2", b64) != NULL &&
+		add_num(o, "count", (double)h->count) &&
+		add_num(o, "min_ns", (double)fc_hist_min(h)) &&
+		add_num(o, "max_ns", (double)fc_hist_max(h));
+
+	free(b64);
+	u128_str(h->sum, num, sizeof(num));
+	ok = ok && cJSON_AddStringToObject(o, "sum_ns", num) != NULL;
+	u128_str(h->sumsq, num, sizeof(num));
+	ok = ok && cJSON_AddStringToObject(o, "sumsq_ns2", num) != NULL &&
+	     add_num(o, "clamped", (double)h->clamped);
+	if (!ok) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+static cJSON *
+histograms_json(const struct fc_report *r)
+{
+	cJSON *o = cJSON_CreateObject(), *l, *h;
+	bool ok = o != NULL &&
+		cJSON_AddStringToObject(o, "encoding", "HdrHistogram V2, zlib-compressed, base64") != NULL &&
+		cJSON_AddStringToObject(o, "unit", "ns") != NULL;
+
+	l = ok ? cJSON_AddObjectToObject(o, "layout") : NULL;
+	ok = l && add_num(l, "lowest_discernible_value", 1) &&
+	     add_num(l, "highest_trackable_value", (double)FC_HIST_MAX_TRACKABLE) &&
+	     add_num(l, "significant_digits", FC_HIST_SIG_DIGITS) &&
+	     add_num(l, "sub_bucket_count", FC_HIST_SUB_BUCKET_COUNT) &&
+	     add_num(l, "unit_magnitude", 0) &&
+	     add_num(l, "bucket_count", FC_HIST_BUCKET_COUNT);
+	if (ok && r->latency != NULL) {
+		h = hist_json(r->latency);
+		ok = h && cJSON_AddItemToObject(o, "corrected", h);
+	}
+	if (ok && r->latency_uncorrected != NULL) {
+		h = hist_json(r->latency_uncorrected);
+		ok = h && cJSON_AddItemToObject(o, "uncorrected", h);
+	}
+	if (!ok) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+static cJSON *
+meta_json(const struct fc_report *r)
+{
+	cJSON *o = cJSON_CreateObject(), *t;
+	char host[256] = "", when[40] = "";
+	time_t secs = (time_t)(r->start_unix_ns / 1000000000u);
+	struct tm tm;
+	bool ok;
+
+	if (gethostname(host, sizeof(host) - 1) != 0)
+		snprintf(host, sizeof(host), "unknown");
+	if (r->start_unix_ns != 0 && gmtime_r(&secs, &tm) != NULL) {
+		char base[24];
+
+		strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(when, sizeof(when), "%s.%03uZ", base,
+			 (unsigned)(r->start_unix_ns % 1000000000u / 1000000u));
+	}
+	ok = o != NULL && cJSON_AddStringToObject(o, "flashcrowd", FC_VERSION) != NULL &&
+	     cJSON_AddStringToObject(o, "start_time", when) != NULL &&
+	     add_num(o, "start_unix_ms", (double)(r->start_unix_ns / 1000000u)) &&
+	     cJSON_AddStringToObject(o, "host", host) != NULL &&
+	     cJSON_AddStringToObject(o, "profile", r->profile[0] ? r->profile : "embedded") != NULL;
+	t = ok ? (r->tags ? cJSON_Duplicate(r->tags, 1) : cJSON_CreateObject()) : NULL;
+	ok = ok && t && cJSON_AddItemToObject(o, "tags", t);
+	if (!ok) {
+		if (o != NULL && t != NULL && cJSON_GetObjectItemCaseSensitive(o, "tags") != t)
+			cJSON_Delete(t);
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
 cJSON *
 fc_report_to_json(const struct fc_report *r)
 {
@@ -235,6 +377,14 @@ fc_report_to_json(const struct fc_report *r)
 	root = cJSON_CreateObject();
 	if (root == NULL)
 		goto nomem;
+	/* The format version first, so a reader can refuse a file before reading the rest. */
+	if (!add_num(root, "format", FC_RESULT_FORMAT))
+		goto nomem;
+	o = meta_json(r);
+	if (o == NULL || !cJSON_AddItemToObject(root, "meta", o)) {
+		cJSON_Delete(o);
+		goto nomem;
+	}
 
 	/* requests */
 	o = cJSON_AddObjectToObject(root, "requests");
@@ -289,12 +439,22 @@ fc_report_to_json(const struct fc_report *r)
 	ok = arr != NULL;
 	for (unsigned i = 0; i < r->n_intervals && ok; i++) {
 		const struct fc_report_interval *iv = &r->intervals[i];
-		cJSON *x = cJSON_CreateObject();
+		cJSON *x;
 
+		if (iv->tail)
+			continue;
+		x = cJSON_CreateObject();
 		ok = x && cJSON_AddItemToArray(arr, x) && add_num(x, "t", iv->t) &&
-		     add_num(x, "rps", iv->rps) && add_num(x, "p50_us", iv->p50_us) &&
-		     add_num(x, "p99_us", iv->p99_us) && add_num(x, "errors", iv->errors) &&
+		     add_num(x, "start_s", iv->start_s) &&
+		     add_num(x, "rps", iv->rps) && add_num(x, "completed", iv->completed) &&
+		     add_num(x, "p50_us", iv->p50_us) && add_num(x, "p90_us", iv->p90_us) &&
+		     add_num(x, "p99_us", iv->p99_us) && add_num(x, "p99_9_us", iv->p99_9_us) &&
+		     add_num(x, "max_us", iv->max_ns / 1e3) && add_num(x, "errors", iv->errors) &&
 		     add_num(x, "connections", iv->connections);
+		if (ok && iv->hist)
+			ok = cJSON_AddStringToObject(x, "hist", iv->hist) != NULL;
+		if (ok && iv->hist_uncorrected)
+			ok = cJSON_AddStringToObject(x, "hist_uncorrected", iv->hist_uncorrected) != NULL;
 	}
 
 	/* per core */
@@ -322,6 +482,12 @@ fc_report_to_json(const struct fc_report *r)
 	     cJSON_AddBoolToObject(root, "open_loop", r->open_loop) &&
 	     add_num(root, "target_rps", r->target_rps) &&
 	     cJSON_AddBoolToObject(root, "limits_widened", r->limits_widened);
+	if (ok) {
+		o = histograms_json(r);
+		ok = o && cJSON_AddItemToObject(root, "histograms", o);
+		if (!ok)
+			cJSON_Delete(o);
+	}
 	if (ok) {
 		cJSON *sc = r->scenario ? cJSON_Duplicate(r->scenario, 1) : cJSON_CreateObject();
 		ok = sc && cJSON_AddItemToObject(root, "scenario", sc);
@@ -395,6 +561,55 @@ fc_report_write_json_extra(const struct fc_report *r, const char *key, cJSON *ex
 	}
 	free(tmp);
 	cJSON_free(txt);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ hlog */
+
+int
+fc_report_write_hlog(const struct fc_report *r, const char *path)
+{
+	char *tmp;
+	FILE *f;
+	int rc = 0;
+
+	if (r == NULL || path == NULL || path[0] == '\0')
+		return -EINVAL;
+	tmp = malloc(strlen(path) + 32);
+	if (tmp == NULL)
+		return -ENOMEM;
+	sprintf(tmp, "%s.tmp.%ld", path, (long)getpid());
+	f = fopen(tmp, "w");
+	if (f == NULL) {
+		rc = -errno;
+		free(tmp);
+		return rc;
+	}
+	rc = fc_hlog_write_header(f, r->start_unix_ns);
+	for (unsigned i = 0; i < r->n_intervals && rc == 0; i++) {
+		const struct fc_report_interval *iv = &r->intervals[i];
+		double len = iv->t - iv->start_s;
+
+		if (iv->hist == NULL)
+			continue;
+		/* Closed loop has one histogram: untagged, what HistogramLogProcessor reads by
+		 * default. Open loop has two, told apart by tags (-tag corrected). */
+		rc = fc_hlog_write_interval(f, r->open_loop ? "corrected" : NULL, iv->start_s, len,
+					    iv->max_ns, iv->hist);
+		if (rc == 0 && r->open_loop && iv->hist_uncorrected)
+			rc = fc_hlog_write_interval(f, "uncorrected", iv->start_s, len,
+						    iv->max_uncorrected_ns,
+						    iv->hist_uncorrected);
+	}
+	if (fflush(f) != 0 && rc == 0)
+		rc = -EIO;
+	if (fclose(f) != 0 && rc == 0)
+		rc = -errno;
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = -errno;
+	if (rc != 0)
+		unlink(tmp);
+	free(tmp);
 	return rc;
 }
 
