@@ -298,6 +298,7 @@ fc_results_merge(struct fc_result *const *in, unsigned n, bool force, cJSON **ou
 
 		r->totals.req_sent += x->sent;
 		r->totals.req_completed += x->completed;
+		r->totals.req_retried += count_at(x->root, "requests.retried");
 		for (int k = 0; k < FC_STATS_ERR_MAX; k++) {
 			snprintf(buf, sizeof(buf), "requests.errors.%s",
 				 fc_stats_err_name((enum fc_stats_err)k));
