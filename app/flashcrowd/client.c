@@ -3,7 +3,7 @@
  * The HTTP client worker: connections on lib/tcp, requests from the template mix, responses
  * through the lib/http stream parser, latency into this lcore's histograms.
  *
- * Accounting (DESIGN.md): a request counts as sent when it is written to a connection
+ * Accounting: a request counts as sent when it is written to a connection
  * (which may still be connecting). Every sent request ends exactly once, as completed (a
  * full response, any status) or as an error: connect (its connection never came up),
  * timeout (no full response within the request timeout, or before the end-of-run drain
@@ -149,7 +149,7 @@ on_connected(struct fc_tcp_conn *c, void *user)
 	/* A stale FIFO entry of the slot's last connection may stand for this one (in_ready):
 	 * its time is older, and the closed loop takes the later of it and not_before. Only
 	 * then: not_before later than the pass's time holds the request for a pass (set every
-	 * time, that slowed --close, docs/benchmarks.md 2.2e). */
+	 * time, it would hold every --close request a pass for nothing). */
 	if (cc->in_ready)
 		conn_hold_until(cc, now);
 	ready_push(w, cc, now);

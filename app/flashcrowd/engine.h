@@ -108,8 +108,8 @@ struct fc_client_req {
  * cache line only, which lib/tcp prefetches ahead of the segment (the TCB's user pointer,
  * cfg.user_lines 1) and so does the answer order: the first request of the FIFO, the
  * connection, its state bits and the parser's hot part. With 50,000 connections every
- * line an exchange touches is a miss, and each costs 8-10 ns with the receive path's
- * misses in flight (docs/benchmarks.md 2.2g, 2.2h). So the worker is found through lib/tcp
+ * line an exchange touches is a miss, each one more DRAM access with the receive path's
+ * misses in flight. So the worker is found through lib/tcp
  * (fc_tcp_conn_app()), the TCB is held by its 32-bit id, and what only think time,
  * back-off, pipelining, HEAD requests, chunked bodies, split heads, connects and request
  * sources need lives from the second line on. The FIFO restarts at its first entry

@@ -28,7 +28,7 @@
 #include "fc_tcp.h"
 
 #define FC_IO_BURST 32
-/* Frames per receive burst: 48, 64 and 96 measured no better (docs/benchmarks.md 2.2e). */
+/* Frames per receive burst: larger ones measured no faster. */
 #define FC_IO_RX_BURST 32
 #define FC_IO_PENDING (4 * FC_IO_BURST)   /* frames held while the port is full */
 
@@ -65,8 +65,8 @@ fc_io_rx(struct fc_port_io *io, struct rte_mbuf **pkts, uint64_t now)
 	return fc_impair_apply(io->imp_rx, raw, n, now, pkts, FC_IO_RX_BURST);
 }
 
-/* Frames ahead of the one being parsed whose mbuf header and frame head are prefetched
- * (8 against 4: 50k connections x1.04 twice, docs/benchmarks.md 2.2d). */
+/* Frames ahead of the one being parsed whose mbuf header and frame head are prefetched:
+ * far enough for a miss to complete before the frame is parsed (4 measured slower). */
 #define FC_IO_PREFETCH 8
 
 /* Lines of a frame's head prefetched: a small request or response with its headers is
@@ -97,8 +97,7 @@ fc_io_prefetch_frame(const struct fc_port_io *io, const struct rte_mbuf *m)
  * ring's object table (mask with the ring's mask). In the embedded pair the slower side
  * finds hundreds queued, each written by the other core long enough ago to be cold, and the
  * in-burst prefetch (FC_IO_PREFETCH ahead) leaves every burst's first frames to full misses;
- * prefetching the next burst's frames one burst ahead hides them all. On the pair with
- * 50,000 connections x1.03 requests/s (docs/benchmarks.md 2.2f).
+ * prefetching the next burst's frames one burst ahead hides them all.
  *
  * This reads the rte_ring's head and table (rte_ring_core.h; a legacy ring keeps its
  * pointers right after the header), which only the ring's single consumer may do: this

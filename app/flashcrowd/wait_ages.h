@@ -5,8 +5,7 @@
  *
  * The timeout scan reads every connection slot once per period (a sixteenth of the shorter
  * timeout). At 50,000 connections that is half a million cold slots a second, each two
- * cache lines, for timeouts that a healthy run never has (about one line in twenty of what
- * the client misses; the requests/s gain was within noise, docs/benchmarks.md 2.2g).
+ * cache lines, for timeouts that a healthy run never has: misses that buy nothing.
  * Instead, each wait is counted in the bucket
  * of its start time (start >> shift), and the worker keeps the oldest bucket that may still
  * hold one. While that bucket started less than a timeout ago, nothing can be late and the
