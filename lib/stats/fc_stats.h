@@ -2,7 +2,7 @@
 /**
  * @file
  * Per-core counters of the HTTP client and the run report built from them: the JSON
- * report (keys fixed by DESIGN.md), the wrk2-layout human summary with h2load's error
+ * report (keys: docs/result-json.md), the wrk2-layout human summary with h2load's error
  * breakdown, and Prometheus text exposition.
  *
  * Counters. struct fc_stats_core is one cache-aligned block of uint64_t per worker,
