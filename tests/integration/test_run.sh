@@ -19,7 +19,7 @@ fail() { echo "FAIL: $case: $*"; [ -n "${log:-}" ] && [ -f "$log" ] && sed 's/^/
 
 [ "$(id -u)" = 0 ] || skip "needs root for network namespaces"
 command -v python3 >/dev/null || skip "python3 is needed to check the JSON report"
-"$src/scripts/testbed" up >/dev/null || { rc=$?; [ $rc = 77 ] && skip "no netns support"; fail "testbed up failed ($rc)"; }
+tb_out=$("$src/scripts/testbed" up 2>&1 >/dev/null) || { rc=$?; [ $rc = 77 ] && skip "$tb_out"; fail "testbed up failed ($rc): $tb_out"; }
 eval "$("$src/scripts/testbed" env)"
 
 work=$(mktemp -d)

@@ -16,7 +16,7 @@ log=$(mktemp)
 fail() { echo "FAIL: $case: $*"; sed 's/^/  | /' "$log" | tail -30; exit 1; }
 [ "$(id -u)" = 0 ] || skip "needs root for network namespaces"
 command -v python3 >/dev/null || skip "python3 is needed to digest the reference file"
-"$src/scripts/testbed" up >/dev/null || { rc=$?; [ $rc = 77 ] && skip "no netns support"; fail "testbed up ($rc)"; }
+tb_out=$("$src/scripts/testbed" up 2>&1 >/dev/null) || { rc=$?; [ $rc = 77 ] && skip "$tb_out"; fail "testbed up ($rc): $tb_out"; }
 eval "$("$src/scripts/testbed" env)"
 trap 'rm -f "$log"' EXIT
 

@@ -5,7 +5,9 @@
  * and an EAL bring-up for mbuf-based tests that needs no root, no hugepages and no NIC.
  *
  * A test binary returns fc_test_result(): 0 when every check held, 1 otherwise.
- * A test that cannot run here prints why and returns FC_TEST_SKIP (77), never 0.
+ * A test that cannot run here prints why and returns FC_TEST_SKIP (77), never 0. An EAL
+ * that does not start is not such a case: these options need no root, hugepages or NIC,
+ * so a failure means a broken build or machine, and the test fails (returns 1).
  */
 #ifndef FC_TEST_H
 #define FC_TEST_H
@@ -54,7 +56,9 @@ int fc_test_result(const char *name);
 
 /**
  * Initialise EAL for unit tests: --no-huge --no-pci --no-shconf, a private file prefix,
- * no telemetry, and @p mem_mb of heap. Returns 0, or -1 after printing why.
+ * no telemetry, and @p mem_mb of heap.
+ *
+ * @return 0, or -1 after printing why; the caller then fails (exit status 1), never skips.
  */
 int fc_test_eal_init(const char *prog, unsigned mem_mb);
 
