@@ -139,8 +139,8 @@ test_lookahead(uint16_t a, uint16_t b)
 	CHECK_EQ(fc_io_rx_lookahead(&io, 32, &at), 11);
 }
 
-#define MARK_IP_A RTE_IPV4(198, 18, 0, 1)
-#define MARK_IP_B RTE_IPV4(198, 18, 0, 2)
+#define MARK_IP_A FC_TEST_IPV4(198, 18, 0, 1)
+#define MARK_IP_B FC_TEST_IPV4(198, 18, 0, 2)
 
 /* A bare ACK A -> B on queue 1 to @p mac, the IPv4 and TCP checksums right or not. */
 static void

@@ -20,6 +20,14 @@
 
 #define FC_TEST_SKIP 77
 
+/**
+ * An IPv4 address in host order, as RTE_IPV4() but without its undefined behaviour:
+ * DPDK 22.11's RTE_IPV4() shifts an int, so a first byte of 128 or more (198.18.0.1)
+ * overflows it (UBSan: "left shift of 198 by 24 places cannot be represented in type 'int'").
+ */
+#define FC_TEST_IPV4(a, b, c, d) \
+	(((uint32_t)(a) << 24) | ((uint32_t)(b) << 16) | ((uint32_t)(c) << 8) | (uint32_t)(d))
+
 extern unsigned fc_test_checks;
 extern unsigned fc_test_failures;
 

@@ -475,8 +475,8 @@ test_cksum(void)
 		f.ip.version_ihl = RTE_IPV4_VHL_DEF;
 		f.ip.next_proto_id = IPPROTO_TCP;
 		f.ip.total_length = rte_cpu_to_be_16((uint16_t)(sizeof(f.ip) + len));
-		f.ip.src_addr = rte_cpu_to_be_32(RTE_IPV4(198, 18, 0, 1));
-		f.ip.dst_addr = rte_cpu_to_be_32(RTE_IPV4(198, 18, 0, 2));
+		f.ip.src_addr = rte_cpu_to_be_32(FC_TEST_IPV4(198, 18, 0, 1));
+		f.ip.dst_addr = rte_cpu_to_be_32(FC_TEST_IPV4(198, 18, 0, 2));
 		th->cksum = 0;
 		th->cksum = tcp_cksum_ipv4(&f.ip, th, len);
 		{
