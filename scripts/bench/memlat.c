@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Memory latency and parallelism of this machine, the limits the pair meets with 50,000
- * connections (docs/benchmarks.md 2.2c): a random cyclic chain of cache lines over SIZE MiB
+ * connections (docs/benchmarks.md explains how to read the pair's figures with it): a random cyclic chain of cache lines over SIZE MiB
  * (2 MiB hugepages when available), walked as one dependent chain (latency per line) and
  * as K independent chains at once (lines per ns the core keeps in flight).
  *
