@@ -5,9 +5,11 @@
  * and an EAL bring-up for mbuf-based tests that needs no root, no hugepages and no NIC.
  *
  * A test binary returns fc_test_result(): 0 when every check held, 1 otherwise.
- * A test that cannot run here prints why and returns FC_TEST_SKIP (77), never 0. An EAL
- * that does not start is not such a case: these options need no root, hugepages or NIC,
- * so a failure means a broken build or machine, and the test fails (returns 1).
+ * A test that cannot run here prints "SKIP: <why>" and returns FC_TEST_SKIP (77), never 0
+ * (scripts/test reads that line: in CI a skip fails unless tests/expected-skips forgives
+ * that reason). An EAL that does not start is not such a case: these options need no root,
+ * hugepages or NIC, so a failure means a broken build or machine, and the test fails
+ * (returns 1).
  */
 #ifndef FC_TEST_H
 #define FC_TEST_H
