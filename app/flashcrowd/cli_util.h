@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Exit codes, DESIGN.md. */
+/* Exit codes (docs/exit-codes.md). */
 #define FC_EXIT_OK 0
 #define FC_EXIT_RUNTIME 1
 #define FC_EXIT_INPUT 2

@@ -55,8 +55,8 @@ struct run_state {
  * way and room for two more (a retransmission, a pure ACK waiting in a queue), so a full
  * port never empties the pool. Requests and replies are sent by reference (fc_tcp_send_ref),
  * so the send queues hold no mbuf until a connection has more than FC_TCP_SEND_REFS in
- * flight; past that, each copied one holds one. (Two per request, with a pool per side,
- * measured 50k connections x0.95 against three, docs/benchmarks.md 2.2c.)
+ * flight; past that, each copied one holds one. (Two per request leaves a full port too
+ * few free mbufs, and measured slower.)
  */
 static uint32_t
 run_min_mbufs(const struct fc_run_params *rp)

@@ -143,7 +143,7 @@ fc_run_print_cost(const struct fc_client_worker *w, unsigned n, FILE *out)
 		busy += w[i].stats.busy_cycles;
 		done += w[i].stats.req_completed;
 	}
-	/* The in-app cost figure on machines without perf counters (rdtsc, DESIGN.md). */
+	/* The in-app cost figure, for machines without perf counters (rdtsc). */
 	if (done)
 		fprintf(out, "  client workers: %.0f cycles per request (TSC cycles of loop passes "
 			"that moved frames)\n", (double)busy / (double)done);

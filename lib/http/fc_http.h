@@ -315,8 +315,8 @@ enum fc_http_client_phase {
  * What a plain response (a head in one piece, a Content-Length body, no HEAD request in
  * flight) reads and writes comes first, in FC_HTTP_CLIENT_PARSER_HOT bytes, so that an
  * application can keep it in one cache line with its own per-connection state: with tens
- * of thousands of connections every line a response touches is a miss (docs/benchmarks.md
- * 2.2h). The HEAD FIFO, the chunked scanner and the spill buffer follow.
+ * of thousands of connections every line a response touches is a miss. The HEAD FIFO,
+ * the chunked scanner and the spill buffer follow.
  */
 struct fc_http_client_parser {
 	uint64_t remaining;             /**< body bytes left (length phase) */

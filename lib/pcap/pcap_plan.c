@@ -592,8 +592,10 @@ fc_replay_plan_finish(struct fc_replay_plan *p)
 		rank[order[i]] = i;
 	for (size_t i = 0; i < n; i++)
 		pp->st[i].conn = rank[pp->st[i].conn];
-	/* Requests grouped by connection, in original order within it. */
-	qsort(pp->st, n, sizeof(*pp->st), cmp_staged);
+	/* Requests grouped by connection, in original order within it. With none, st is NULL,
+	 * which qsort() must not be given even for 0 elements (UBSan: nonnull argument). */
+	if (n > 1)
+		qsort(pp->st, n, sizeof(*pp->st), cmp_staged);
 	for (uint32_t i = 0; i < nc; i++) {
 		conns[i] = pp->conns[order[i]];
 		conns[i].num_reqs = 0;

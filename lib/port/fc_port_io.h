@@ -29,7 +29,7 @@
 #include "fc_tcp.h"
 
 #define FC_IO_BURST 32
-/* Frames per receive burst. */
+/* Frames per receive burst: larger ones measured no faster. */
 #define FC_IO_RX_BURST 32
 #define FC_IO_PENDING (4 * FC_IO_BURST)   /* frames held while the port is full */
 
@@ -62,7 +62,8 @@ fc_io_rx(struct fc_port_io *io, struct rte_mbuf **pkts, uint64_t now)
 	return fc_impair_apply(io->imp_rx, raw, n, now, pkts, FC_IO_RX_BURST);
 }
 
-/* Frames ahead of the one being parsed whose mbuf header and frame head are prefetched. */
+/* Frames ahead of the one being parsed whose mbuf header and frame head are prefetched:
+ * far enough for a miss to complete before the frame is parsed (4 measured slower). */
 #define FC_IO_PREFETCH 8
 
 /* Lines of a frame's head prefetched: a small request or response with its headers is

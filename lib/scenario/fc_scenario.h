@@ -142,7 +142,7 @@ bool fc_db_url_valid(const char *url);
 /* Limits envelope                                                                       */
 /* ------------------------------------------------------------------------------------ */
 
-/** The envelope every scenario is validated against (defaults: DESIGN.md). */
+/** The envelope every scenario is validated against (defaults: docs/scenarios.md). */
 struct fc_limits {
 	uint32_t connections_min;       /**< default 1 */
 	uint32_t connections_max;       /**< default 50000 */
@@ -162,7 +162,7 @@ struct fc_limits {
 	char path[256];                 /**< the limits file, when widened */
 };
 
-/** @param l  filled with the defaults of DESIGN.md */
+/** @param l  filled with the default envelope (the defaults listed per member) */
 void fc_limits_default(struct fc_limits *l);
 
 /**

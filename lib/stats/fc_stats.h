@@ -2,8 +2,8 @@
 /**
  * @file
  * Per-core counters of the HTTP client and the run report built from them: the JSON
- * report, the wrk2-layout human summary with h2load's error breakdown, and Prometheus text
- * exposition.
+ * report (keys: docs/result-json.md), the wrk2-layout human summary with h2load's error
+ * breakdown, and Prometheus text exposition.
  *
  * Counters. struct fc_stats_core is one cache-aligned block of uint64_t per worker,
  * written by that worker only, read by the control core while the worker runs. Aligned

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The run report: JSON (keys fixed by DESIGN.md) and the human summary in wrk2's layout
+ * The run report: JSON (keys: docs/result-json.md) and the human summary in wrk2's layout
  * with h2load's request breakdown. Runs on the control core at the end of a run (and for
  * the live line), never on a worker.
  */

@@ -441,7 +441,7 @@ void *fc_tcp_conn_user(const struct fc_tcp_conn *c);
 /**
  * @return cfg.app of the context that owns @p c. A callback finds its worker this way
  * without keeping a pointer to it in every connection's state (a cache line per
- * connection is what many connections cost, docs/benchmarks.md 2.2h).
+ * connection is what many connections cost).
  */
 void *fc_tcp_conn_app(const struct fc_tcp_conn *c);
 
@@ -475,8 +475,7 @@ void fc_tcp_conn_prefetch(const struct fc_tcp_conn *c);
  * referenced once, it reads only the mbuf header's first cache line: a segment count of 1
  * means there is no next segment, so the second line (m->next) is not loaded. The frames
  * lib/tcp builds touch only the first line too (tcp_output.c, mbuf_reset_line0()), so a
- * frame the other core built costs its receiver one header line, not two
- * (docs/benchmarks.md 2.2g).
+ * frame the other core built costs its receiver one header line, not two.
  */
 static inline void
 fc_tcp_mbuf_free(struct rte_mbuf *m)

@@ -921,7 +921,7 @@ tcp_aligned_ts(const void *opt, struct tcp_opts *o)
 #define RX_HINTS 64 /* segments per fc_tcp_rx_bulk() call that get prefetch hints */
 /* How far ahead of the segment being processed its TCB is looked up and prefetched, and
  * what the TCB points to is prefetched: with few connections (all in L2) the short
- * distances, else the long ones, which cover a DRAM miss (docs/benchmarks.md 2.2c). */
+ * distances, else the long ones, which cover a DRAM miss. */
 #define RX_TCB_AHEAD_NEAR 2
 #define RX_DEPS_AHEAD_NEAR 1
 #define RX_TCB_AHEAD_FAR 6

@@ -26,8 +26,8 @@ txq_push(struct fc_tcp_ctx *ctx, struct rte_mbuf *m)
  * The TCP checksums of the frames built since the last call, filled here rather than as each
  * frame is built: the sum reads the header back with 8-byte loads right after it was written
  * with 2- and 4-byte stores, and a load that spans several stores still in the store buffer
- * cannot be forwarded from them; it waits until they reach L1. That wait was half of
- * finish_frame()'s time on the embedded server (perf annotate, docs/benchmarks.md 2.2d).
+ * cannot be forwarded from them; it waits until they reach L1, which made it the largest
+ * part of finish_frame()'s time on the embedded server (perf annotate).
  * One pass later the stores have drained and the frames are still in L1.
  */
 static void
@@ -65,9 +65,8 @@ fc_tcp_tx_bulk(struct fc_tcp_ctx *ctx, struct rte_mbuf **out, uint16_t max)
 
 /* The lines an allocation writes: the mbuf header's first (mbuf_reset_line0()) and the
  * first three of data (a frame's 66 bytes of headers with timestamps, and a small request
- * or response). The third is a read prefetch: as a write prefetch it halved the embedded
- * pair's requests/s on this AMD VM (measured twice, docs/benchmarks.md 2.2b), as a read one
- * it is a small gain. */
+ * or response). The third is a read prefetch: as a write prefetch it made the embedded
+ * pair much slower on an AMD VM, as a read one it is a small gain. */
 static inline void
 mbuf_prefetch_write(const struct fc_tcp_ctx *ctx, const struct rte_mbuf *m)
 {
@@ -85,7 +84,7 @@ mbuf_prefetch_write(const struct fc_tcp_ctx *ctx, const struct rte_mbuf *m)
  * pool's rule, which rte_pktmbuf_free() keeps), and tx_offload means nothing without a TX
  * offload flag (finish_frame() writes it whole when it sets one). So the frame's way
  * through this side and the other touches the first header line only: at 50,000
- * connections the second was a cold line per frame for each side (docs/benchmarks.md 2.2g).
+ * connections the second was a cold line per frame for each side.
  */
 static inline void
 mbuf_reset_line0(struct rte_mbuf *m)

@@ -9,7 +9,7 @@
  *   CHAINS=1   one walk: the latency of a step (each miss waits for the last)
  *   CHAINS=16  sixteen walks interleaved: the misses overlap as far as the core's miss
  *              buffers allow, which is how the pair's prefetched receive path runs at 50,000
- *              connections (docs/benchmarks.md 2.2g)
+ *              connections
  * usage: cc -O2 -o linecost linecost.c && ./linecost CHAINS D EXTRA   (e.g. 16 64 1)
  * Prints nanoseconds per step and per walk step (steps / chains).
  */

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Memory latency and parallelism of this machine, the limits the pair meets with 50,000
- * connections (docs/benchmarks.md 2.2c): a random cyclic chain of cache lines over SIZE MiB
- * (2 MiB hugepages when available), walked as one dependent chain (latency per line) and
- * as K independent chains at once (lines per ns the core keeps in flight).
+ * connections (docs/benchmarks.md reads the pair's figures with it): a random cyclic chain
+ * of cache lines over SIZE MiB (2 MiB hugepages when available), walked as one dependent
+ * chain (latency per line) and as K independent chains at once (lines per ns the core keeps
+ * in flight).
  *
  *   cc -O2 -o memlat scripts/bench/memlat.c && ./memlat [SIZE_MIB=1024] [ROWS=4]
  *

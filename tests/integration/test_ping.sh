@@ -6,11 +6,11 @@
 set -u
 src=$1 fc=$2 profile=$3
 skip() { echo "SKIP: $*"; exit 77; }
-fail() { echo "FAIL: $*"; [ -f "$log" ] && sed 's/^/  | /' "$log"; exit 1; }
+fail() { echo "FAIL: $*"; [ -f "${log:-}" ] && sed 's/^/  | /' "$log"; exit 1; }
 
 [ "$(id -u)" = 0 ] || skip "needs root for network namespaces"
 command -v ip >/dev/null || skip "iproute2 is not installed"
-"$src/scripts/testbed" up >/dev/null || { rc=$?; [ $rc = 77 ] && skip "no netns support"; fail "testbed up failed ($rc)"; }
+tb_out=$("$src/scripts/testbed" up 2>&1 >/dev/null) || { rc=$?; [ $rc = 77 ] && skip "$tb_out"; fail "testbed up failed ($rc): $tb_out"; }
 eval "$("$src/scripts/testbed" env)"
 
 log=$(mktemp)

@@ -11,7 +11,8 @@
 #
 #   bench     replay against the bench's nginx (af_packet): every extracted request
 #             replayed and answered, counts equal to the ground truth, no status change,
-#             schedule lag p99 < 1 ms at x1, sent == completed + errors.total
+#             at x1 the replay lasts the captured span, schedule lag p50 < 10 ms and max <
+#             50 ms (the shortest captured pause), sent == completed + errors.total
 #   staging   replay against a "staging" nginx (own instance on :8081 where /echo answers
 #             500) through --map-port 80:8081: the diff reports 200 -> 500 with /echo
 #             paths; its access log shows each connection's requests in the captured
@@ -20,7 +21,8 @@
 #             closes every connection after its second request: every idempotent request
 #             is answered (those behind a close are sent again on the next connection, in
 #             the captured order); only non-idempotent ones may end as closed_unanswered
-#   badfiles  zero bytes, garbage, header only, unknown link type: exit 2 with a message;
+#   badfiles  zero bytes, garbage, header only, unknown link type, no file: exit 2 with a
+#             message that says which;
 #             cut in a record: warning, what was read is replayed, exit 0; snaplen 200:
 #             counted "truncated" skips, exit 0 (embedded pair, no bench needed)
 #   options   invalid options exit 2 naming the option before any packet; --loop, --speed,
@@ -36,18 +38,21 @@ fail() { echo "FAIL: $case: $*"; [ -n "${log:-}" ] && [ -f "$log" ] && sed 's/^/
 
 [ "$(id -u)" = 0 ] || skip "needs root for network namespaces and tcpdump"
 for t in python3 tcpdump nginx; do command -v $t >/dev/null || skip "$t is not installed"; done
-"$src/scripts/testbed" up >/dev/null || { rc=$?; [ $rc = 77 ] && skip "no netns support"; fail "testbed up failed ($rc)"; }
+tb_out=$("$src/scripts/testbed" up 2>&1 >/dev/null) || { rc=$?; [ $rc = 77 ] && skip "$tb_out"; fail "testbed up failed ($rc): $tb_out"; }
 eval "$("$src/scripts/testbed" env)"
 
 # One DPDK process at a time on the bench's app port: two on fc-app0 with the same address
 # each receive the other's segments and reset them. Take the bench lock, and wait (bounded)
-# for processes of other tests that do not take it.
+# for processes of other tests that do not take it. A bench still busy after that is a
+# failure: this test cannot say anything about replay on a port someone else is using.
 exec 9>"$FC_TB_RUN_DIR/app-port.lock"
-flock -w 600 9 || skip "the test bench stayed busy for 10 minutes"
-for _ in $(seq 300); do
+flock -w 60 9 || fail "the test bench's app port lock stayed held for 60 s"
+for _ in $(seq 60); do
 	pgrep -f -- "--iface $FC_TB_APP_IF( |$)" >/dev/null || break
 	sleep 1
 done
+busy=$(pgrep -a -f -- "--iface $FC_TB_APP_IF( |$)") &&
+	fail "another process still uses $FC_TB_APP_IF after 60 s: $busy"
 
 work=$(mktemp -d)
 log=$work/out.log
@@ -113,27 +118,25 @@ capture
 
 case $case in
 bench)
-	# The lag bound is about this machine's scheduling as much as about the replay: on a
-	# 2-vCPU box shared with other jobs, a worker preempted for a few ms shows up in the
-	# p99 of 34 requests (p99 = max). Up to 3 attempts; every other check holds on each.
-	for attempt in 1 2 3; do
-		replay_port "http://$FC_TB_SRV_IP/" || fail "exit $?"
-		check "$invariant" "accounting invariant"
-		check 'rp["requests"]["extracted"] == n and rp["requests"]["skipped"] == 0' "extracted != ground truth"
-		check 'r["requests"]["sent"] == n and rp["requests"]["replayed"] == n and rp["requests"]["unsent"] == 0' "not every request was replayed"
-		check 'r["requests"]["completed"] == n and r["requests"]["errors"]["total"] == 0' "errors"
-		check 'rp["capture"]["flows"] == len(t) and rp["plan"]["connections"] == len(t)' "connections != ground truth"
-		check 'r["tcp"]["connects"] == len(t)' "one new connection per captured connection"
-		check 'all(r["status"][k] == sum(1 for c in t for q in c["requests"] if q["status"] // 100 == int(k[0])) for k in ("2xx", "4xx", "5xx"))' "status classes != ground truth"
-		check 'rp["diff"]["compared"] == n and rp["diff"]["changed"] == 0 and rp["diff"]["changes"] == []' "status changes against the same server"
-		check 'rp["schedule_lag_us"]["count"] == n' "lag not measured for every request"
-		lag=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["replay"]["schedule_lag_us"]["p99"])' "$json")
-		if python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) < 1000 else 1)' "$lag"; then
-			break
-		fi
-		[ $attempt = 3 ] && fail "schedule lag p99 ${lag}us >= 1 ms on 3 attempts"
-		echo "attempt $attempt: schedule lag p99 ${lag}us >= 1 ms (load: $(cut -d' ' -f1-3 /proc/loadavg)); again"
-	done
+	replay_port "http://$FC_TB_SRV_IP/" || fail "exit $?"
+	check "$invariant" "accounting invariant"
+	check 'rp["requests"]["extracted"] == n and rp["requests"]["skipped"] == 0' "extracted != ground truth"
+	check 'r["requests"]["sent"] == n and rp["requests"]["replayed"] == n and rp["requests"]["unsent"] == 0' "not every request was replayed"
+	check 'r["requests"]["completed"] == n and r["requests"]["errors"]["total"] == 0' "errors"
+	check 'rp["capture"]["flows"] == len(t) and rp["plan"]["connections"] == len(t)' "connections != ground truth"
+	check 'r["tcp"]["connects"] == len(t)' "one new connection per captured connection"
+	check 'all(r["status"][k] == sum(1 for c in t for q in c["requests"] if q["status"] // 100 == int(k[0])) for k in ("2xx", "4xx", "5xx"))' "status classes != ground truth"
+	check 'rp["diff"]["compared"] == n and rp["diff"]["changed"] == 0 and rp["diff"]["changes"] == []' "status changes against the same server"
+	check 'rp["schedule_lag_us"]["count"] == n' "lag not measured for every request"
+	# The captured timing is kept: the replay lasts at least the capture's span (one that
+	# sent everything at once would not), and no request leaves a whole pause late. The
+	# lag bounds are set by the capture, not by this machine's load: its pauses are 50 ms
+	# and more, so a median lag under 10 ms keeps the sequence's shape and a max under
+	# 50 ms never moves a request past the next pause. (Seen on this shared 2-vCPU VM: p50
+	# 3.6 ms and max 15.6 ms at load average 15; sub-millisecond when it is quiet.)
+	check 'r["duration_s"] >= rp["plan"]["duration_s"]' "the replay was shorter than the captured span: timing not kept"
+	check 'rp["schedule_lag_us"]["p50"] < 10000' "schedule lag p50 >= 10 ms: requests not sent on the captured schedule"
+	check 'rp["schedule_lag_us"]["max"] < 50000' "schedule lag max >= 50 ms, the capture's shortest pause"
 	grep -E "schedule lag|response diff" "$log"
 	;;
 closing)
@@ -182,15 +185,17 @@ PY
 	;;
 badfiles)
 	python3 "$src/tests/integration/replay/pcap_bad.py" "$work/cap.pcap" "$work" >/dev/null || fail "pcap_bad.py"
-	for f in zero garbage header linktype missing; do
+	for fw in "zero:not a pcap/pcapng capture" "garbage:not a pcap/pcapng capture" \
+		"header:no HTTP request to replay" "linktype:unsupported link type" \
+		"missing:No such file or directory"; do
+		f=${fw%%:*} want=${fw#*:}
 		timeout 60 "$fc" replay --pcap "$work/$f.pcap" --embedded >"$log" 2>&1
 		rc=$?
 		[ $rc = 2 ] || fail "$f.pcap: exit $rc, expected 2"
-		grep -q "^error: --pcap: " "$log" || fail "$f.pcap: no '--pcap' error line"
+		grep -q "^error: --pcap: .*$f.pcap: $want" "$log" ||
+			fail "$f.pcap: no 'error: --pcap: ...$f.pcap: $want' line"
 		echo "$f.pcap: exit 2: $(head -1 "$log")"
 	done
-	grep -q "link type" "$log" 2>/dev/null || true
-	timeout 60 "$fc" replay --pcap "$work/linktype.pcap" --embedded 2>&1 | grep -q "unsupported link type" || fail "link type not named"
 	cp "$work/cut.pcap" "$work/cap.pcap.cut" && cp "$work/cap.pcap" "$work/cap.pcap.good"
 	cp "$work/cut.pcap" "$work/cap.pcap"
 	replay_embedded || fail "cut.pcap: exit $?"

@@ -3,7 +3,7 @@
 # usage: test_run.sh SRCDIR FLASHCROWD CASE
 #   closed     closed loop, 64 connections, 10 s: 0 errors, invariant holds
 #   open20k    open loop at 20k req/s: achieved within 1%
-#   delay5     5 ms delay on the server's replies: p50 between 5.0 and 5.5 ms
+#   delay5     5 ms delay on the server's replies: the fastest request takes 5 to 10 ms
 #   loss2      2% loss both ways: every request completes, retransmits > 0
 # Faults are applied at the appliance's port (--impair-rx/--impair, netem syntax): this
 # machine's kernel has no netem qdisc.
@@ -19,7 +19,7 @@ fail() { echo "FAIL: $case: $*"; [ -n "${log:-}" ] && [ -f "$log" ] && sed 's/^/
 
 [ "$(id -u)" = 0 ] || skip "needs root for network namespaces"
 command -v python3 >/dev/null || skip "python3 is needed to check the JSON report"
-"$src/scripts/testbed" up >/dev/null || { rc=$?; [ $rc = 77 ] && skip "no netns support"; fail "testbed up failed ($rc)"; }
+tb_out=$("$src/scripts/testbed" up 2>&1 >/dev/null) || { rc=$?; [ $rc = 77 ] && skip "$tb_out"; fail "testbed up failed ($rc): $tb_out"; }
 eval "$("$src/scripts/testbed" env)"
 
 work=$(mktemp -d)
@@ -62,7 +62,12 @@ open20k)
 delay5)
 	run -c 16 -d 10s --impair-rx 'delay 5ms' || fail "exit $?"
 	check "$invariant" "accounting invariant"
-	check '5000 <= r["latency_us"]["p50"] <= 5500' "p50 not between 5.0 and 5.5 ms"
+	# Every reply is delayed once: the fastest request takes at least the delay and less
+	# than twice it. The minimum, not the median, is bounded: on this shared 2-vCPU VM a
+	# busy-polling worker waits for its CPU, and the median moved from 5.2 to 12 ms with
+	# the machine's load (min 5.0-5.3 ms throughout).
+	check 'r["latency_us"]["min"] >= 5000' "a request completed in under the 5 ms delay"
+	check 'r["latency_us"]["min"] < 10000' "the fastest request took twice the delay or more"
 	;;
 loss2)
 	run -c 16 -d 10s --timeout 5s --impair 'loss 2%' || fail "exit $?"

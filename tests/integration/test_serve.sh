@@ -13,7 +13,7 @@ fail() { echo "FAIL: $*"; sed 's/^/  | /' "$work/serve.log" | tail -20; exit 1; 
 trap '[ -n "$pid" ] && kill $pid 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 [ "$(id -u)" = 0 ] || skip "needs root for network namespaces"
 for t in curl wrk socat; do command -v $t >/dev/null || skip "$t is not installed"; done
-"$src/scripts/testbed" up >/dev/null || { rc=$?; [ $rc = 77 ] && skip "no netns support"; fail "testbed up ($rc)"; }
+tb_out=$("$src/scripts/testbed" up 2>&1 >/dev/null) || { rc=$?; [ $rc = 77 ] && skip "$tb_out"; fail "testbed up ($rc): $tb_out"; }
 eval "$("$src/scripts/testbed" env)"
 ip -n "$FC_TB_SRV_NS" neigh flush dev "$FC_TB_SRV_IF"
 

@@ -13,8 +13,8 @@
 
 static const struct rte_ether_addr our_mac = {{0x02, 0xfc, 0, 0, 0, 1}};
 static const struct rte_ether_addr peer_mac = {{0x02, 0xfc, 0, 0, 0, 2}};
-#define OUR_IP RTE_BE32(RTE_IPV4(198, 18, 0, 1))
-#define PEER_IP RTE_BE32(RTE_IPV4(198, 18, 0, 2))
+#define OUR_IP RTE_BE32(FC_TEST_IPV4(198, 18, 0, 1))
+#define PEER_IP RTE_BE32(FC_TEST_IPV4(198, 18, 0, 2))
 
 static void
 test_cksum_vectors(void)
@@ -161,7 +161,7 @@ test_arp_icmp(struct rte_mempool *mp)
 	CHECK_EQ(ctx.stats.arp_rx_request, 1);
 
 	/* ARP request for another address: no reply, counted. */
-	fc_net_input(&ctx, canned_arp(mp, RTE_ARP_OP_REQUEST, RTE_BE32(RTE_IPV4(198, 18, 0, 9))), 0);
+	fc_net_input(&ctx, canned_arp(mp, RTE_ARP_OP_REQUEST, RTE_BE32(FC_TEST_IPV4(198, 18, 0, 9))), 0);
 	CHECK_EQ(fc_net_tx_bulk(&ctx, out, 8), 0);
 	CHECK_EQ(ctx.stats.rx_not_ours, 1);
 
@@ -244,7 +244,7 @@ test_resolve(struct rte_mempool *mp)
 	CHECK(rte_is_same_ether_addr(&mac, &peer_mac));
 
 	/* Off-link target without a gateway; with one, the gateway is resolved. */
-	uint32_t far = RTE_BE32(RTE_IPV4(198, 51, 100, 1));
+	uint32_t far = RTE_BE32(FC_TEST_IPV4(198, 51, 100, 1));
 	CHECK_EQ(fc_net_resolve(&ctx, far, 30, &mac), -ENETUNREACH);
 	ctx.conf.gateway = PEER_IP;
 	CHECK_EQ(fc_net_next_hop(&ctx, far), PEER_IP);

@@ -9,7 +9,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "fc_rate.h"
 #include "fc_test.h"
@@ -438,46 +437,6 @@ test_invalid(void)
 	CHECK_EQ(fc_rate_plan_at(NULL, 0, NULL, NULL), -EINVAL);
 }
 
-static uint64_t
-wall_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* Cost per scheduled request, informational (printed, not asserted). */
-static void
-bench(void)
-{
-	struct fc_rate_plan plan;
-	struct fc_rate_sched s;
-	const unsigned n = 2000000;
-	uint64_t sink = 0;
-
-	fc_rate_plan_ramp(&plan, 0, 1, 100000, 64, 10 * S);
-	for (int mode = 0; mode < 4; mode++) {
-		struct fc_rate_conf c = conf_fixed(mode & 1 ? FC_RATE_POISSON : FC_RATE_CONSTANT,
-			100000, 0, 1);
-		c.plan = mode >= 2 ? &plan : NULL;
-		c.catchup_factor = 2.0;
-		fc_rate_init(&s, &c);
-		uint64_t t0 = wall_ns(), now = START, rel = 0;
-		/* a loop pass every 5 us of simulated time releasing what is due */
-		while (rel < n) {
-			uint64_t buf[32];
-			unsigned k = fc_rate_due(&s, now, buf, 32);
-			rel += k;
-			sink += k ? buf[0] : 0;
-			now += 5000;
-		}
-		uint64_t t1 = wall_ns();
-		printf("due(): %s%s: %.1f ns per request\n", mode & 1 ? "poisson" : "constant",
-			mode >= 2 ? " + ramp plan" : "", (double)(t1 - t0) / n);
-	}
-	CHECK(sink != 0);
-}
-
 int
 main(void)
 {
@@ -490,6 +449,5 @@ main(void)
 	test_stages();
 	test_set_rate();
 	test_invalid();
-	bench();
 	return fc_test_result("rate");
 }

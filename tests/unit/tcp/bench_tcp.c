@@ -357,7 +357,7 @@ main(int argc, char **argv)
 	if (opt_runs < 1 || opt_runs > 15)
 		opt_runs = 5;
 	if (fc_test_eal_init(argv[0], 512) < 0)
-		return FC_TEST_SKIP;
+		return 1;
 	mp = rte_pktmbuf_pool_create("bench_tcp", 65535, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 		SOCKET_ID_ANY);
 	if (mp == NULL)

@@ -508,8 +508,8 @@ test_cksum(void)
 		f.ip.version_ihl = RTE_IPV4_VHL_DEF;
 		f.ip.next_proto_id = IPPROTO_TCP;
 		f.ip.total_length = rte_cpu_to_be_16((uint16_t)(sizeof(f.ip) + len));
-		f.ip.src_addr = rte_cpu_to_be_32(RTE_IPV4(198, 18, 0, 1));
-		f.ip.dst_addr = rte_cpu_to_be_32(RTE_IPV4(198, 18, 0, 2));
+		f.ip.src_addr = rte_cpu_to_be_32(FC_TEST_IPV4(198, 18, 0, 1));
+		f.ip.dst_addr = rte_cpu_to_be_32(FC_TEST_IPV4(198, 18, 0, 2));
 		th->cksum = 0;
 		th->cksum = tcp_cksum_ipv4(&f.ip, th, len);
 		{
@@ -823,7 +823,7 @@ main(int argc, char **argv)
 {
 	(void)argc;
 	if (fc_test_eal_init(argv[0], 256) < 0)
-		return FC_TEST_SKIP;
+		return 1;
 	mp = rte_pktmbuf_pool_create("tcp_int", 32767, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 		SOCKET_ID_ANY);
 	if (mp == NULL)

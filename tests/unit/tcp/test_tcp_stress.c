@@ -229,7 +229,7 @@ main(int argc, char **argv)
 	if (argc > 2)
 		n = strtoull(argv[2], NULL, 0);
 	if (fc_test_eal_init(argv[0], 256) < 0)
-		return FC_TEST_SKIP;
+		return 1;
 	mp = rte_pktmbuf_pool_create("tcp_stress", 32767, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 		SOCKET_ID_ANY);
 	if (mp == NULL)
