@@ -198,6 +198,29 @@ fc_cmd_serve(int argc, char **argv)
 	if (tot.requests)
 		printf(", %.0f cycles per request", (double)busy / (double)tot.requests);
 	printf("\n");
+	/* What the stack did with the connections: a SYN dropped for want of a TCB is never
+	 * silent (each costs the client a SYN retransmission timeout). */
+	struct fc_tcp_counters tcn = {0};
+
+	for (unsigned i = 0; i < threads; i++) {
+		const struct fc_tcp_counters *t = fc_tcp_counters(ws[i].tcp);
+
+		tcn.accepts += t->accepts;
+		tcn.retransmits += t->retransmits;
+		tcn.syn_drops += t->syn_drops;
+		tcn.syn_no_slot += t->syn_no_slot;
+		tcn.time_wait_reuse += t->time_wait_reuse;
+		tcn.time_wait_reclaimed += t->time_wait_reclaimed;
+		tcn.rst_tx += t->rst_tx;
+		tcn.unknown_flow += t->unknown_flow;
+	}
+	printf("serve: tcp: %lu accepts, %lu retransmissions, %lu SYNs dropped (%lu for want of a "
+	       "connection slot), %lu TIME_WAITs reopened by a newer SYN, %lu TIME_WAITs ended "
+	       "early for a slot, %lu RSTs sent, %lu segments for unknown flows\n",
+	       (unsigned long)tcn.accepts, (unsigned long)tcn.retransmits,
+	       (unsigned long)tcn.syn_drops, (unsigned long)tcn.syn_no_slot,
+	       (unsigned long)tcn.time_wait_reuse, (unsigned long)tcn.time_wait_reclaimed,
+	       (unsigned long)tcn.rst_tx, (unsigned long)tcn.unknown_flow);
 	fc_hist_free(svc);
 out_pair:
 	if (ws != NULL) {
