@@ -245,19 +245,6 @@ tcb_alloc(struct fc_tcp_ctx *ctx)
 
 /* ---- TIME_WAIT list ---- */
 
-/* @t entered TIME_WAIT: to the tail of the list, which is oldest first. */
-void
-tw_link(struct fc_tcp_ctx *ctx, struct tcb *t)
-{
-	t->tw_next = 0;
-	t->tw_prev = ctx->tw_tail;
-	if (ctx->tw_tail != 0)
-		ctx->tcbs[ctx->tw_tail].tw_next = t->idx;
-	else
-		ctx->tw_head = t->idx;
-	ctx->tw_tail = t->idx;
-}
-
 static void
 tw_unlink(struct fc_tcp_ctx *ctx, struct tcb *t)
 {

@@ -174,7 +174,7 @@ apply_syn_opts(struct fc_tcp_ctx *ctx, struct tcb *t, const struct seg *s)
 
 /* ---- connection events ---- */
 
-static void
+static __rte_always_inline void
 enter_time_wait(struct fc_tcp_ctx *ctx, struct tcb *t)
 {
 	t->state = FC_TCP_TIME_WAIT;
@@ -1077,6 +1077,8 @@ input_one(struct fc_tcp_ctx *ctx, struct rte_mbuf *m, struct tcb *hint)
 	uint64_t ol;
 	struct seg s;
 	struct tcb *t;
+	const uint32_t *iss_min = NULL; /* a SYN reopening a TIME_WAIT: the lowest ISS */
+	uint32_t tw_iss_min;
 
 	ctx->cnt.rx_frames++;
 	if (unlikely(m->data_len < RTE_ETHER_HDR_LEN + sizeof(*ip) + sizeof(*th) ||
@@ -1149,21 +1151,18 @@ input_one(struct fc_tcp_ctx *ctx, struct rte_mbuf *m, struct tcb *hint)
 		t = flow_lookup(ctx, s.rip, s.rport, s.lport);
 	if (unlikely(t != NULL && t->state == FC_TCP_TIME_WAIT && (s.flags & TH_SYN) &&
 			!(s.flags & (TH_ACK | TH_RST)))) {
-		struct tcp_listener *l = listener_find(ctx, s.lport);
-
-		if (l != NULL && tw_syn_newer(t, &s)) {
+		if (listener_find(ctx, s.lport) != NULL && tw_syn_newer(t, &s)) {
 			/* RFC 1122 §4.2.2.13 (1): the new ISS lies above every sequence number
 			 * of the old incarnation, and above the window its peer may still have
 			 * offered it (Linux: tw_snd_nxt + 65535 + 2). */
-			uint32_t iss_min = t->snd_max + 65535 + 2;
-
+			tw_iss_min = t->snd_max + 65535 + 2;
+			iss_min = &tw_iss_min;
 			ctx->cnt.time_wait_reuse++;
 			/* Its TCB goes to the new connection (tcb_alloc() takes the free list's
 			 * head), so a full pool costs no other TIME_WAIT. */
 			if (!tcb_end_time_wait(ctx, t))
 				tcb_close(ctx, t, FC_TCP_CLOSE_NORMAL, false);
-			listen_input(ctx, l, &s, &iss_min);
-			goto drop;
+			t = NULL;
 		}
 		/* Not newer: TIME_WAIT stays, and segment_input() answers as RFC 9293
 		 * §3.10.7.4 has it: an ACK of RCV.NXT (first check, below the window; fourth,
@@ -1176,7 +1175,7 @@ input_one(struct fc_tcp_ctx *ctx, struct rte_mbuf *m, struct tcb *hint)
 		struct tcp_listener *l = listener_find(ctx, s.lport);
 
 		if (l != NULL)
-			listen_input(ctx, l, &s, NULL);
+			listen_input(ctx, l, &s, iss_min);
 		else
 			reply_rst(ctx, &s);
 		goto drop;

@@ -339,7 +339,6 @@ flow_prefetch(const struct fc_tcp_ctx *ctx, uint32_t rip, uint32_t ports)
 struct tcb *tcb_alloc(struct fc_tcp_ctx *ctx);
 bool tcb_end_time_wait(struct fc_tcp_ctx *ctx, struct tcb *t);
 int tcb_reclaim_time_wait(struct fc_tcp_ctx *ctx);
-void tw_link(struct fc_tcp_ctx *ctx, struct tcb *t);
 void tcb_set_ops(struct fc_tcp_ctx *ctx, struct tcb *t, const struct fc_tcp_ops *ops);
 void tcb_close(struct fc_tcp_ctx *ctx, struct tcb *t, enum fc_tcp_close_reason reason, bool notify);
 void tcb_release_dead(struct fc_tcp_ctx *ctx);
@@ -351,6 +350,19 @@ struct tcp_listener *listener_find(struct fc_tcp_ctx *ctx, uint16_t port);
 uint32_t tcp_isn(struct fc_tcp_ctx *ctx, uint32_t rip, uint16_t rport, uint16_t lport);
 void tcp_sq_free(struct fc_tcp_ctx *ctx, struct tcb *t);
 void tcp_ooo_free(struct fc_tcp_ctx *ctx, struct tcb *t);
+
+/* @t entered TIME_WAIT: to the tail of ctx's TIME_WAIT list, which is oldest first. */
+static inline void
+tw_link(struct fc_tcp_ctx *ctx, struct tcb *t)
+{
+	t->tw_next = 0;
+	t->tw_prev = ctx->tw_tail;
+	if (ctx->tw_tail != 0)
+		ctx->tcbs[ctx->tw_tail].tw_next = t->idx;
+	else
+		ctx->tw_head = t->idx;
+	ctx->tw_tail = t->idx;
+}
 
 /* tcp_timer.c */
 void timer_arm(struct fc_tcp_ctx *ctx, struct tcb *t, uint64_t tick);
