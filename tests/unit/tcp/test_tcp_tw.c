@@ -4,7 +4,9 @@
  * for a 4-tuple still in TIME_WAIT (RFC 1122 §4.2.2.13, RFC 6191), and a full TCB pool
  * (the oldest TIME_WAIT gives its TCB; a SYN with no TCB to take is counted). The server
  * closes first, as `flashcrowd serve` does for `Connection: close`, so it holds the TIME_WAIT.
+ * Last, the same under churn over the in-memory wire with loss.
  */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <rte_mbuf.h>
@@ -468,13 +470,137 @@ test_syn_no_slot_counted(void)
 	stop(avail0);
 }
 
+/* ---- churn over the in-memory wire ---- */
+
+static struct wire w;
+static struct {
+	int open, started, done, normal;
+	int srv_closed;
+} ch;
+static const char ch_req[] = "GET / HTTP/1.1\r\nConnection: close\r\n\r\n";
+static const char ch_rsp[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+
+static void
+ch_cli_connected(struct fc_tcp_conn *c, void *user)
+{
+	(void)user;
+	fc_tcp_send_ref(c, ch_req, sizeof(ch_req) - 1);
+}
+
+static void
+ch_cli_data(struct fc_tcp_conn *c, void *user, struct rte_mbuf *m)
+{
+	(void)c;
+	(void)user;
+	fc_tcp_mbuf_free(m);
+}
+
+static void
+ch_cli_eof(struct fc_tcp_conn *c, void *user)
+{
+	(void)user;
+	fc_tcp_close(c);
+}
+
+static void
+ch_cli_closed(struct fc_tcp_conn *c, void *user, enum fc_tcp_close_reason r)
+{
+	(void)c;
+	(void)user;
+	ch.open--;
+	ch.done++;
+	ch.normal += r == FC_TCP_CLOSE_NORMAL;
+}
+
+static void
+ch_srv_data(struct fc_tcp_conn *c, void *user, struct rte_mbuf *m)
+{
+	(void)user;
+	fc_tcp_mbuf_free(m);
+	fc_tcp_send_ref(c, ch_rsp, sizeof(ch_rsp) - 1);
+	fc_tcp_close(c); /* Connection: close: the server closes first and holds TIME_WAIT */
+}
+
+static void
+ch_srv_closed(struct fc_tcp_conn *c, void *user, enum fc_tcp_close_reason r)
+{
+	(void)c;
+	(void)user;
+	(void)r;
+	ch.srv_closed++;
+}
+
+static const struct fc_tcp_ops ch_cli_ops = {
+	.on_connected = ch_cli_connected, .on_data = ch_cli_data, .on_eof = ch_cli_eof,
+	.on_closed = ch_cli_closed,
+};
+static const struct fc_tcp_ops ch_srv_ops = { .on_data = ch_srv_data, .on_closed = ch_srv_closed };
+
+/*
+ * 2000 connections, 16 at a time, one request each, the server closing first, over a wire
+ * that loses 2% of frames (seed @seed): the server has 32 TCBs and 1 s of TIME_WAIT, so its
+ * TIME_WAITs give their TCBs hundreds of times, and the client's 40 source ports come back
+ * so soon that some SYNs find their 4-tuple still in TIME_WAIT. Every connection must end
+ * normally on the client, no SYN may be dropped for want of a TCB, and every mbuf must come
+ * back.
+ */
+static void
+test_tw_churn(uint64_t seed)
+{
+	unsigned avail0 = rte_mempool_avail_count(mp);
+	struct fc_tcp_config a = wire_default_cfg(mp, IP_A), b = wire_default_cfg(mp, IP_B);
+	const struct fc_tcp_counters *sc;
+
+	a.port_min = 40000;
+	a.port_max = 40039;
+	b.max_conns = 32;
+	b.time_wait_ns = 1000 * MS;
+	memset(&ch, 0, sizeof(ch));
+	wire_init(&w, mp, seed);
+	w.ctx[0] = fc_tcp_ctx_create(&a, SOCKET_ID_ANY);
+	w.ctx[1] = fc_tcp_ctx_create(&b, SOCKET_ID_ANY);
+	CHECK(w.ctx[0] != NULL && w.ctx[1] != NULL);
+	CHECK_EQ(fc_tcp_listen(w.ctx[1], LPORT, &ch_srv_ops, NULL), 0);
+	w.loss = 0.02;
+	while (ch.done < 2000 && w.now < 120000 * MS) {
+		while (ch.open < 16 && ch.started < 2000 &&
+		       fc_tcp_connect(w.ctx[0], IP_B, LPORT, &ch_cli_ops, NULL, w.now) != NULL) {
+			ch.open++;
+			ch.started++;
+		}
+		wire_advance(&w, 1 * MS);
+	}
+	sc = fc_tcp_counters(w.ctx[1]);
+	printf("churn (seed %lu): %d connections in %.3f s fake time, %d normal; server: %lu "
+	       "TIME_WAITs ended early for a TCB, %lu reopened by a newer SYN, %lu SYNs dropped "
+	       "for want of a TCB, %lu retransmissions\n", (unsigned long)seed, ch.done,
+	       (double)w.now / 1e9, ch.normal, (unsigned long)sc->time_wait_reclaimed, (unsigned long)sc->time_wait_reuse,
+	       (unsigned long)sc->syn_no_slot, (unsigned long)sc->retransmits);
+	CHECK_EQ(ch.done, 2000);
+	CHECK_EQ(ch.normal, 2000);
+	CHECK_EQ(ch.srv_closed, 2000);
+	CHECK(sc->time_wait_reclaimed > 100);
+	CHECK(sc->time_wait_reuse > 0);
+	CHECK_EQ(sc->syn_no_slot, 0);
+	CHECK(fc_tcp_counters(w.ctx[0])->retransmits > 0); /* the loss was felt */
+	/* Whatever still waits in TIME_WAIT ends; both contexts empty. */
+	w.loss = 0;
+	wire_advance(&w, 2000 * MS);
+	CHECK_EQ(fc_tcp_nb_conns(w.ctx[0]), 0);
+	CHECK_EQ(fc_tcp_nb_conns(w.ctx[1]), 0);
+	wire_flush(&w);
+	fc_tcp_ctx_free(w.ctx[0]);
+	fc_tcp_ctx_free(w.ctx[1]);
+	CHECK_EQ(rte_mempool_avail_count(mp), avail0);
+}
+
 int
 main(int argc, char **argv)
 {
 	(void)argc;
 	if (fc_test_eal_init(argv[0], 256) < 0)
 		return FC_TEST_SKIP;
-	mp = rte_pktmbuf_pool_create("tcp_tw", 1023, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+	mp = rte_pktmbuf_pool_create("tcp_tw", 4095, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 		SOCKET_ID_ANY);
 	if (mp == NULL)
 		return 1;
@@ -483,5 +609,7 @@ main(int argc, char **argv)
 	test_tw_syn_timestamps();
 	test_tw_reclaim_oldest();
 	test_syn_no_slot_counted();
+	for (uint64_t seed = 20; seed < 25; seed++)
+		test_tw_churn(seed);
 	return fc_test_result("test_tcp_tw");
 }
