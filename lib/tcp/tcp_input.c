@@ -179,11 +179,15 @@ enter_time_wait(struct fc_tcp_ctx *ctx, struct tcb *t)
 {
 	t->state = FC_TCP_TIME_WAIT;
 	t->flags &= ~TF_DELACK;
-	tw_link(ctx, t);
 	tcp_sq_free(ctx, t);
 	tcp_ooo_free(ctx, t);
 	tcp_set_rto_timer(ctx, t, ctx->cfg.time_wait_ns);
 	tcb_app_closed(ctx, t, FC_TCP_CLOSE_NORMAL);
+	/* On the TIME_WAIT list only after on_closed: a connect from that callback with every
+	 * TCB in use must not take this one (tcb_reclaim_time_wait()) while the input path
+	 * still works on it. (Its pending ACK, TF_IN_TXLIST, would stop that too; this does
+	 * not depend on it.) */
+	tw_link(ctx, t);
 }
 
 static void

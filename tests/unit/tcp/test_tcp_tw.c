@@ -6,6 +6,7 @@
  * closes first, as `flashcrowd serve` does for `Connection: close`, so it holds the TIME_WAIT.
  * Last, the same under churn over the in-memory wire with loss.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -470,6 +471,83 @@ test_syn_no_slot_counted(void)
 	stop(avail0);
 }
 
+/* An application that opens its next connection from on_closed, as a CPS client does. */
+static struct fc_tcp_conn *reconnect_got;
+static int reconnect_errno, reconnect_calls;
+
+static void
+reconnect_on_closed(struct fc_tcp_conn *c, void *user, enum fc_tcp_close_reason r)
+{
+	app_on_closed(c, user, r);
+	reconnect_calls++;
+	errno = 0;
+	reconnect_got = fc_tcp_connect(S, IP_A, RPORT, &app_ops, user, now);
+	reconnect_errno = errno;
+}
+
+static const struct fc_tcp_ops reconnect_ops = {
+	.on_connected = app_on_connected, .on_data = app_on_data, .on_eof = app_on_eof,
+	.on_closed = reconnect_on_closed,
+};
+
+/*
+ * Active close with one TCB: the connection that enters TIME_WAIT calls on_closed, whose
+ * connect finds the pool full. It must not take the TCB that is entering TIME_WAIT (the
+ * input path still works on it): ENOMEM, counted as pool_full. A connect after the segment
+ * is done takes it (the oldest TIME_WAIT) and sends its SYN.
+ */
+static void
+test_tw_reclaim_not_from_on_closed(void)
+{
+	unsigned avail0 = rte_mempool_avail_count(mp);
+	struct fc_tcp_conn *c;
+	struct fc_tcp_conn_info ci;
+	struct raw_seg r;
+	uint32_t iss;
+	uint16_t lport;
+
+	start(1);
+	reconnect_got = NULL;
+	reconnect_calls = 0;
+	c = fc_tcp_connect(S, IP_A, RPORT, &reconnect_ops, &A, now);
+	CHECK(c != NULL);
+	CHECK_EQ(out_raw(&r, 1), 1);
+	CHECK_EQ(r.si.flags, SYN);
+	iss = r.si.seq;
+	lport = r.si.sport;
+	struct rte_mbuf *m = seg_build(mp, IP_A, RPORT, IP_B, lport, 7000, iss + 1, SYN | ACK,
+		8192, NULL, 0, NULL, 0);
+
+	fc_tcp_rx_bulk(S, &m, 1, now);
+	CHECK_EQ(A.connected, 1);
+	expect_one(&r, ACK, iss + 1, 7001, RPORT);
+	CHECK_EQ(fc_tcp_close(c), 0);
+	expect_one(&r, FIN | ACK, iss + 1, 7001, RPORT);
+	/* The peer ACKs our FIN with its own: TIME_WAIT, on_closed, connect from it. */
+	m = seg_build(mp, IP_A, RPORT, IP_B, lport, 7001, iss + 2, FIN | ACK, 8192, NULL, 0,
+		NULL, 0);
+	fc_tcp_rx_bulk(S, &m, 1, now);
+	CHECK_EQ(reconnect_calls, 1);
+	CHECK(reconnect_got == NULL);
+	CHECK_EQ(reconnect_errno, ENOMEM);
+	CHECK_EQ(fc_tcp_counters(S)->pool_full, 1);
+	CHECK_EQ(fc_tcp_counters(S)->time_wait_reclaimed, 0);
+	expect_one(&r, ACK, iss + 2, 7002, RPORT);
+	struct tcb *t = flow_lookup(S, IP_A, RPORT, lport);
+
+	CHECK(t != NULL && t->state == FC_TCP_TIME_WAIT);
+	/* Outside the callback the TIME_WAIT gives its TCB. */
+	c = fc_tcp_connect(S, IP_A, RPORT, &app_ops, &A, now);
+	CHECK(c != NULL);
+	CHECK_EQ(fc_tcp_counters(S)->time_wait_reclaimed, 1);
+	CHECK_EQ(out_raw(&r, 1), 1);
+	CHECK_EQ(r.si.flags, SYN);
+	fc_tcp_conn_get_info(c, &ci);
+	CHECK_EQ(ci.state, FC_TCP_SYN_SENT);
+	CHECK(flow_lookup(S, IP_A, RPORT, lport) == NULL || r.si.sport == lport);
+	stop(avail0);
+}
+
 /* ---- churn over the in-memory wire ---- */
 
 static struct wire w;
@@ -609,6 +687,7 @@ main(int argc, char **argv)
 	test_tw_syn_timestamps();
 	test_tw_reclaim_oldest();
 	test_syn_no_slot_counted();
+	test_tw_reclaim_not_from_on_closed();
 	for (uint64_t seed = 20; seed < 25; seed++)
 		test_tw_churn(seed);
 	return fc_test_result("test_tcp_tw");
