@@ -6,7 +6,7 @@
 #   memif_close  two processes over memif, one connection per request (`run --close`, so
 #             the server closes first and holds every connection's TIME_WAIT) at 1000
 #             connections for 10 s: 0 errors, at least $FC_CPS_MIN (50000) connections/s
-#             (below the 57k-254k this VM gave even when loaded; TIME_WAIT holding the
+#             (below the 57k-508k this VM gave, loaded as it was; TIME_WAIT holding the
 #             server's TCBs gave 7,100), no SYN dropped for want of a connection slot
 #             (serve --json), and the server's TIME_WAITs handed their TCBs on
 #   many      embedded, 20,000 connections, 4 requests in flight on each: more than the
