@@ -408,6 +408,7 @@ fc_cmd_run(int argc, char **argv)
 	for (unsigned i = 0; i < st->rp.nb_workers; i++)
 		fc_client_worker_abort_open(&st->workers[i]);
 	fc_run_report_counters(st->workers, st->rp.nb_workers, report, stdout);
+	fc_run_report_server(&st->pair, report);
 	for (unsigned i = 0; i < rp->nb_workers; i++)
 		fc_client_worker_fini(&st->workers[i]);
 	fill_report(st, report, &c);

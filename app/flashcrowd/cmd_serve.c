@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <cJSON.h>
 #include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
@@ -30,12 +31,52 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: flashcrowd serve --profile drivers_cfg/X.json --iface IF --local-ip A.B.C.D/LEN\n"
-		"           --peer A.B.C.D [--port N] [-d DURATION] [route and port options]\n"
+		"           --peer A.B.C.D [--port N] [-d DURATION] [--json FILE] [route and port options]\n"
 		"Serves HTTP/1.1 (keep-alive, pipelining, close, chunked, delays) from the userspace\n"
-		"stack until -d passes or SIGINT/SIGTERM. --peer is the client (or router) to ARP for.\n\n");
+		"stack until -d passes or SIGINT/SIGTERM. --peer is the client (or router) to ARP for.\n"
+		"--json FILE writes the final counters (requests, and the stack's connections: accepts,\n"
+		"retransmissions, SYNs dropped and those for want of a connection slot, TIME_WAITs).\n\n");
 	fc_serve_usage(f);
 }
 
+/* serve --json: the final counters, for scripts (what the two summary lines print). */
+static int
+write_json(const char *path, const struct fc_http_server_stats *http,
+	   const struct fc_tcp_counters *t, double elapsed_s)
+{
+	cJSON *root = cJSON_CreateObject(), *o;
+	char *txt = NULL;
+	FILE *f = NULL;
+	int rc = -1;
+	bool ok = root != NULL &&
+		cJSON_AddNumberToObject(root, "duration_s", elapsed_s) &&
+		cJSON_AddNumberToObject(root, "requests", (double)http->requests) &&
+		cJSON_AddNumberToObject(root, "not_found", (double)http->not_found) &&
+		cJSON_AddNumberToObject(root, "malformed", (double)http->parse_errors) &&
+		cJSON_AddNumberToObject(root, "response_bytes", (double)http->resp_bytes) &&
+		(o = cJSON_AddObjectToObject(root, "tcp")) != NULL &&
+		cJSON_AddNumberToObject(o, "accepts", (double)t->accepts) &&
+		cJSON_AddNumberToObject(o, "retransmits", (double)t->retransmits) &&
+		cJSON_AddNumberToObject(o, "syn_drops", (double)t->syn_drops) &&
+		cJSON_AddNumberToObject(o, "syn_no_slot", (double)t->syn_no_slot) &&
+		cJSON_AddNumberToObject(o, "time_wait_reuse", (double)t->time_wait_reuse) &&
+		cJSON_AddNumberToObject(o, "time_wait_reclaimed", (double)t->time_wait_reclaimed) &&
+		cJSON_AddNumberToObject(o, "resets_tx", (double)t->rst_tx) &&
+		cJSON_AddNumberToObject(o, "unknown_flow", (double)t->unknown_flow);
+
+	if (ok)
+		txt = cJSON_Print(root);
+	if (txt != NULL)
+		f = fopen(path, "w");
+	if (f != NULL) {
+		rc = fputs(txt, f) < 0 || fputc('\n', f) == EOF ? -1 : 0;
+		if (fclose(f) != 0)
+			rc = -1;
+	}
+	cJSON_free(txt);
+	cJSON_Delete(root);
+	return rc;
+}
 
 int
 fc_cmd_serve(int argc, char **argv)
@@ -57,6 +98,7 @@ fc_cmd_serve(int argc, char **argv)
 	const char *peer = fc_argv_take(&argc, argv, "peer", NULL);
 	const char *port_s = fc_argv_take(&argc, argv, "port", "-p");
 	const char *dur_s = fc_argv_take(&argc, argv, "duration", "-d");
+	const char *json_path = fc_argv_take(&argc, argv, "json", NULL);
 
 	if (peer == NULL || fc_ip_parse(peer, &peer_ip, NULL) != 0)
 		fc_errors_add(&errs, "--peer: %s", peer ? "value is not an IPv4 address" :
@@ -65,6 +107,8 @@ fc_cmd_serve(int argc, char **argv)
 		fc_errors_add(&errs, "--port: %s is not in 1..65535", port_s);
 	if (dur_s && (fc_parse_duration(dur_s, &duration) != 0 || duration == 0))
 		fc_errors_add(&errs, "-d: %s is not a duration", dur_s);
+	if (json_path && json_path[0] == '\0')
+		fc_errors_add(&errs, "--json: missing file name");
 	rc = fc_serve_from_argv(argc, argv, &conf, &errs);
 	if (rc == FC_SCENARIO_HELP) {
 		usage(stdout);
@@ -176,6 +220,7 @@ fc_cmd_serve(int argc, char **argv)
 	struct fc_http_server_stats tot = {0};
 	struct fc_hist *svc = fc_hist_create(SOCKET_ID_ANY);
 	uint64_t busy = 0;
+	double elapsed_s = (double)(fc_now_ns() - start) / 1e9;
 
 	for (unsigned i = 0; i < threads; i++)
 		__atomic_store_n(&ws[i].ctl.phase, FC_PHASE_EXIT, __ATOMIC_RELEASE);
@@ -198,6 +243,33 @@ fc_cmd_serve(int argc, char **argv)
 	if (tot.requests)
 		printf(", %.0f cycles per request", (double)busy / (double)tot.requests);
 	printf("\n");
+	/* What the stack did with the connections: a SYN dropped for want of a TCB is never
+	 * silent (each costs the client a SYN retransmission timeout). */
+	struct fc_tcp_counters tcn = {0};
+
+	for (unsigned i = 0; i < threads; i++) {
+		const struct fc_tcp_counters *t = fc_tcp_counters(ws[i].tcp);
+
+		tcn.accepts += t->accepts;
+		tcn.retransmits += t->retransmits;
+		tcn.syn_drops += t->syn_drops;
+		tcn.syn_no_slot += t->syn_no_slot;
+		tcn.time_wait_reuse += t->time_wait_reuse;
+		tcn.time_wait_reclaimed += t->time_wait_reclaimed;
+		tcn.rst_tx += t->rst_tx;
+		tcn.unknown_flow += t->unknown_flow;
+	}
+	printf("serve: tcp: %lu accepts, %lu retransmissions, %lu SYNs dropped (%lu for want of a "
+	       "connection slot), %lu TIME_WAITs reopened by a newer SYN, %lu TIME_WAITs ended "
+	       "early for a slot, %lu RSTs sent, %lu segments for unknown flows\n",
+	       (unsigned long)tcn.accepts, (unsigned long)tcn.retransmits,
+	       (unsigned long)tcn.syn_drops, (unsigned long)tcn.syn_no_slot,
+	       (unsigned long)tcn.time_wait_reuse, (unsigned long)tcn.time_wait_reclaimed,
+	       (unsigned long)tcn.rst_tx, (unsigned long)tcn.unknown_flow);
+	if (json_path != NULL && write_json(json_path, &tot, &tcn, elapsed_s) != 0) {
+		fprintf(stderr, "error: cannot write %s\n", json_path);
+		exit_code = FC_EXIT_RUNTIME;
+	}
 	fc_hist_free(svc);
 out_pair:
 	if (ws != NULL) {

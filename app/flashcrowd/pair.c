@@ -386,7 +386,8 @@ fc_pair_rss_conf(const struct fc_pair *p, struct fc_pair_rss *rss, struct fc_tcp
 void
 fc_pair_print_server(struct fc_pair *p, FILE *f)
 {
-	uint64_t req = 0, acc = 0, rx = 0, unknown = 0, syn_drops = 0, net_drop = 0, cks = 0;
+	uint64_t req = 0, acc = 0, rx = 0, unknown = 0, syn_drops = 0, no_slot = 0, net_drop = 0;
+	uint64_t cks = 0;
 	uint64_t blocked = 0, dropped = 0, parse = 0, rtx = 0, deferred = 0, lost = 0, nomem = 0;
 	uint64_t busy = 0, held = 0;
 
@@ -403,6 +404,7 @@ fc_pair_print_server(struct fc_pair *p, FILE *f)
 			    w->net.stats.rx_other_proto;
 		unknown += t->unknown_flow;
 		syn_drops += t->syn_drops;
+		no_slot += t->syn_no_slot;
 		cks += t->cksum_errors + w->net.stats.rx_bad_cksum;
 		blocked += w->stats.send_blocked;
 		dropped += w->stats.replies_dropped;
@@ -422,10 +424,10 @@ fc_pair_print_server(struct fc_pair *p, FILE *f)
 	else
 		snprintf(cks_s, sizeof(cks_s), "%lu checksum errors", (unsigned long)cks);
 	fprintf(f, "  embedded server: %lu requests, %lu accepts, %lu frames in (%lu dropped by "
-		"L2/L3, %s), %lu segments for unknown flows, %lu SYNs dropped, "
-		"%lu malformed requests, %lu replies waited for send space, %lu replies dropped\n",
+		"L2/L3, %s), %lu segments for unknown flows, %lu SYNs dropped (%lu for want of a "
+		"connection slot), %lu malformed requests, %lu replies waited for send space, %lu replies dropped\n",
 		(unsigned long)req, (unsigned long)acc, (unsigned long)rx, (unsigned long)net_drop,
-		cks_s, (unsigned long)unknown, (unsigned long)syn_drops,
+		cks_s, (unsigned long)unknown, (unsigned long)syn_drops, (unsigned long)no_slot,
 		(unsigned long)parse, (unsigned long)blocked, (unsigned long)dropped);
 	fprintf(f, "  embedded server: %lu retransmissions, %lu frames waited for a full port, "
 		"%lu passes read nothing until it took the replies built, %lu frames lost before "

@@ -59,6 +59,8 @@ fc_run_report_counters(const struct fc_client_worker *w, unsigned n, struct fc_r
 		sum.cksum_errors += t->cksum_errors;
 		sum.ooo_segs += t->ooo_segs;
 		sum.dupacks += t->dupacks;
+		sum.syn_no_slot += t->syn_no_slot;
+		sum.time_wait_reclaimed += t->time_wait_reclaimed;
 		alloc_fail += t->mbuf_alloc_fails + w[i].net.stats.alloc_fail;
 		refused += w[i].io.tx_refused + t->txq_drops;
 		deferred += w[i].io.tx_deferred;
@@ -79,6 +81,10 @@ fc_run_report_counters(const struct fc_client_worker *w, unsigned n, struct fc_r
 	fc_report_set_counter(r, "cksum_errors", sum.cksum_errors);
 	fc_report_set_counter(r, "ooo_segments", sum.ooo_segs);
 	fc_report_set_counter(r, "dupacks", sum.dupacks);
+	/* Connection slots: SYNs a listener dropped with every TCB in use (never silent), and
+	 * TIME_WAITs ended early to give their TCB to a new connection. */
+	fc_report_set_counter(r, "syn_no_slot", sum.syn_no_slot);
+	fc_report_set_counter(r, "time_wait_reclaimed", sum.time_wait_reclaimed);
 	/* Frames lost before the wire: the port did not take them and there was no room to hold
 	 * them (or lib/tcp's TX queue was full), and mbufs the pool could not give. */
 	fc_report_set_counter(r, "tx_refused", refused);
@@ -94,6 +100,23 @@ fc_run_report_counters(const struct fc_client_worker *w, unsigned n, struct fc_r
 			(unsigned long)ir.delayed, (unsigned long)ir.reordered,
 			(unsigned long)it.dropped, (unsigned long)it.duplicated,
 			(unsigned long)it.delayed, (unsigned long)it.reordered);
+}
+
+void
+fc_run_report_server(const struct fc_pair *p, struct fc_report *r)
+{
+	uint64_t no_slot = 0, reclaimed = 0;
+
+	if (!p->embedded || p->servers == NULL)
+		return;
+	for (unsigned i = 0; i < p->nb_servers; i++) {
+		const struct fc_tcp_counters *t = fc_tcp_counters(p->servers[i].tcp);
+
+		no_slot += t->syn_no_slot;
+		reclaimed += t->time_wait_reclaimed;
+	}
+	fc_report_set_counter(r, "server_syn_no_slot", no_slot);
+	fc_report_set_counter(r, "server_time_wait_reclaimed", reclaimed);
 }
 
 int

@@ -33,6 +33,13 @@ void fc_run_report_counters(const struct fc_client_worker *w, unsigned n, struct
 			    FILE *out);
 
 /**
+ * The embedded servers' connection slots into the report: tcp.server_syn_no_slot (SYNs
+ * dropped for want of a TCB) and tcp.server_time_wait_reclaimed (TIME_WAITs ended early to
+ * free one). Nothing when @p p has no embedded server.
+ */
+void fc_run_report_server(const struct fc_pair *p, struct fc_report *r);
+
+/**
  * The end of a run: check sent == completed + errors.total (an error line if not), then
  * write the JSON report (with @p extra under @p extra_key when given), the .hlog and the
  * .hgrm file that @p out asks for.

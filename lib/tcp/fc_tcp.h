@@ -106,7 +106,9 @@ struct fc_tcp_config {
 	struct rte_ether_addr local_mac; /**< source MAC of every frame */
 	struct rte_ether_addr next_hop_mac; /**< destination MAC of every frame */
 	uint32_t local_ip;               /**< our IPv4 address, host byte order (required) */
-	uint32_t max_conns;              /**< TCB pool size incl. TIME_WAIT; default 1024 */
+	uint32_t max_conns;              /**< TCB pool size incl. TIME_WAIT; default 1024. When
+					  * every TCB is in use, a new connection takes the one of
+					  * the oldest TIME_WAIT */
 	uint16_t mss;                    /**< MSS we advertise and cap at; default 1460 */
 	uint16_t ip_ttl;                 /**< TTL of our packets; default 64 */
 	uint32_t rcv_wnd;                /**< receive window in bytes; default 65535; above 65535
@@ -122,7 +124,8 @@ struct fc_tcp_config {
 	uint8_t data_retries;            /**< retransmissions of one segment (data or FIN) and
 					  * zero-window probes without any ACK; default 10 */
 	uint64_t time_wait_ns;           /**< TIME_WAIT length; default 1 s (short on purpose, for
-					  * high connection rates; RFC 9293 says 2 MSL = 4 min) */
+					  * high connection rates; RFC 9293 says 2 MSL = 4 min).
+					  * Shorter when the pool runs out (max_conns) */
 	uint64_t fin_wait2_ns;           /**< FIN_WAIT_2 timeout after fc_tcp_close() (not after
 					  * fc_tcp_shutdown()); default 30 s */
 	bool rst_close;                  /**< fc_tcp_close() sends RST instead of FIN (CPS tests);
@@ -202,7 +205,13 @@ struct fc_tcp_counters {
 	uint64_t pool_full;        /**< TCB pool exhausted */
 	uint64_t mbuf_alloc_fails; /**< mempool empty when building a frame */
 	uint64_t txq_drops;        /**< frames dropped because the TX queue was full */
-	uint64_t time_wait_reuse;  /**< SYNs that recycled a TIME_WAIT connection */
+	uint64_t time_wait_reuse;  /**< SYNs that reopened a 4-tuple held in TIME_WAIT
+				     (newer sequence number or timestamp, RFC 1122 §4.2.2.13,
+				     RFC 6191) */
+	uint64_t time_wait_reclaimed; /**< TIME_WAITs ended early because every TCB was in
+				     use: the oldest gave its TCB to a new connection */
+	uint64_t syn_no_slot;      /**< SYNs dropped for want of a connection slot (every TCB
+				     in use, none in TIME_WAIT to reclaim); also in syn_drops */
 	uint64_t challenge_ack_limited; /**< challenge ACKs not sent (RFC 5961 §7 rate limit) */
 };
 

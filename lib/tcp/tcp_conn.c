@@ -23,7 +23,8 @@ fc_tcp_connect(struct fc_tcp_ctx *ctx, uint32_t remote_ip, uint16_t remote_port,
 		ctx->now_ns = now;
 		ctx->now_us = (uint32_t)(now / 1000);
 	}
-	if (ctx->free_head == 0) {
+	/* Out of TCBs, the oldest TIME_WAIT gives its own (tcb_reclaim_time_wait()). */
+	if (ctx->free_head == 0 && tcb_reclaim_time_wait(ctx) != 0) {
 		ctx->cnt.pool_full++;
 		errno = ENOMEM;
 		return NULL;

@@ -240,6 +240,76 @@ tcb_alloc(struct fc_tcp_ctx *ctx)
 	return t;
 }
 
+/* ---- TIME_WAIT list ---- */
+
+static void
+tw_unlink(struct fc_tcp_ctx *ctx, struct tcb *t)
+{
+	if (t->tw_prev != 0)
+		ctx->tcbs[t->tw_prev].tw_next = t->tw_next;
+	else
+		ctx->tw_head = t->tw_next;
+	if (t->tw_next != 0)
+		ctx->tcbs[t->tw_next].tw_prev = t->tw_prev;
+	else
+		ctx->tw_tail = t->tw_prev;
+	t->tw_next = t->tw_prev = 0;
+}
+
+/*
+ * End @t's TIME_WAIT at once and put its TCB on the free list, where the next tcb_alloc()
+ * takes it (a SYN that reopens its 4-tuple, or one that needs a TCB). Its queues went at
+ * TIME_WAIT's start, and the application's on_closed with them: what tcb_close() and
+ * tcb_release_dead() would do is left. Not while the TCB waits for this burst's output pass
+ * (TF_IN_TXLIST, e.g. it is ACKing a retransmitted FIN): that list runs through it. A hint
+ * of fc_tcp_rx_bulk() that still points here is checked against the 4-tuple before use.
+ * Returns false when it cannot.
+ */
+bool
+tcb_end_time_wait(struct fc_tcp_ctx *ctx, struct tcb *t)
+{
+	if (t->flags & TF_IN_TXLIST)
+		return false;
+	timer_cancel(ctx, t);
+	flow_remove(ctx, t);
+	tw_unlink(ctx, t);
+	t->state = FC_TCP_CLOSED;
+	if (!(t->flags & TF_PASSIVE))
+		ports_release(ctx, t->local_port);
+	t->tm_next = ctx->free_head;
+	ctx->free_head = t->idx;
+	ctx->nb_used--;
+	return true;
+}
+
+/* TIME_WAIT TCBs tcb_reclaim_time_wait() looks at before it gives up. */
+#define TW_RECLAIM_SCAN 8
+
+/*
+ * Every TCB is in use: the oldest TIME_WAIT ends early and gives its TCB, so that a new
+ * connection is not refused for a slot that only guards against old duplicates. Linux does
+ * the like when its TIME_WAIT table is full (tcp_max_tw_buckets: a closing socket gets no
+ * TIME_WAIT). The oldest has waited longest, so the fewest of its segments can still be in
+ * flight; a later SYN for its 4-tuple is judged as a new connection would be. Returns 0 when
+ * a TCB was freed, -ENOSPC when none could be.
+ */
+int
+tcb_reclaim_time_wait(struct fc_tcp_ctx *ctx)
+{
+	uint32_t idx = ctx->tw_head;
+
+	for (unsigned n = 0; idx != 0 && n < TW_RECLAIM_SCAN; n++) {
+		struct tcb *t = &ctx->tcbs[idx];
+
+		idx = t->tw_next;
+		if (tcb_end_time_wait(ctx, t)) {
+			ctx->cnt.time_wait_reclaimed++;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
 /* Record @ops in the TCB: as an index in the context's table where it is (or still fits). */
 void
 tcb_set_ops(struct fc_tcp_ctx *ctx, struct tcb *t, const struct fc_tcp_ops *ops)
@@ -326,6 +396,8 @@ tcb_close(struct fc_tcp_ctx *ctx, struct tcb *t, enum fc_tcp_close_reason reason
 		ctx->cnt.drops++;
 	timer_cancel(ctx, t);
 	flow_remove(ctx, t);
+	if (t->state == FC_TCP_TIME_WAIT)
+		tw_unlink(ctx, t);
 	t->state = FC_TCP_CLOSED;
 	tcp_sq_free(ctx, t);
 	tcp_ooo_free(ctx, t);

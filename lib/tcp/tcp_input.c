@@ -174,7 +174,7 @@ apply_syn_opts(struct fc_tcp_ctx *ctx, struct tcb *t, const struct seg *s)
 
 /* ---- connection events ---- */
 
-static void
+static __rte_always_inline void
 enter_time_wait(struct fc_tcp_ctx *ctx, struct tcb *t)
 {
 	t->state = FC_TCP_TIME_WAIT;
@@ -183,6 +183,11 @@ enter_time_wait(struct fc_tcp_ctx *ctx, struct tcb *t)
 	tcp_ooo_free(ctx, t);
 	tcp_set_rto_timer(ctx, t, ctx->cfg.time_wait_ns);
 	tcb_app_closed(ctx, t, FC_TCP_CLOSE_NORMAL);
+	/* On the TIME_WAIT list only after on_closed: a connect from that callback with every
+	 * TCB in use must not take this one (tcb_reclaim_time_wait()) while the input path
+	 * still works on it. (Its pending ACK, TF_IN_TXLIST, would stop that too; this does
+	 * not depend on it.) */
+	tw_link(ctx, t);
 }
 
 static void
@@ -594,9 +599,11 @@ syn_sent_input(struct fc_tcp_ctx *ctx, struct tcb *t, const struct seg *s)
 	tcp_set_rto_timer(ctx, t, tcp_rto_ns(t));
 }
 
-/* RFC 9293 §3.10.7.2 LISTEN. */
+/* RFC 9293 §3.10.7.2 LISTEN. @iss_min, when not NULL, is the lowest ISS allowed: a SYN
+ * that reopens a TIME_WAIT 4-tuple (input_one()). */
 static void
-listen_input(struct fc_tcp_ctx *ctx, struct tcp_listener *l, const struct seg *s)
+listen_input(struct fc_tcp_ctx *ctx, struct tcp_listener *l, const struct seg *s,
+	     const uint32_t *iss_min)
 {
 	struct tcb *t;
 
@@ -612,8 +619,14 @@ listen_input(struct fc_tcp_ctx *ctx, struct tcp_listener *l, const struct seg *s
 		ctx->cnt.syn_drops++;
 		return;
 	}
+	/* Out of TCBs, the oldest TIME_WAIT gives its own: a server that closes first holds a
+	 * TIME_WAIT per connection, and with 1 s of them and 10,000 TCBs it would otherwise
+	 * refuse every SYN above 10,000 connections/s. */
+	if (ctx->free_head == 0)
+		tcb_reclaim_time_wait(ctx);
 	t = tcb_alloc(ctx);
 	if (t == NULL) {
+		ctx->cnt.syn_no_slot++;
 		ctx->cnt.syn_drops++;
 		return;
 	}
@@ -628,6 +641,8 @@ listen_input(struct fc_tcp_ctx *ctx, struct tcp_listener *l, const struct seg *s
 	t->rcv_nxt = s->seq + 1;
 	t->rcv_adv = t->rcv_nxt;
 	t->iss = tcp_isn(ctx, s->rip, s->rport, s->lport);
+	if (iss_min != NULL && SEQ_LT(t->iss, *iss_min))
+		t->iss = *iss_min;
 	t->snd_una = t->iss;
 	t->snd_nxt = t->snd_max = t->iss; /* raised after the first SYN-ACK */
 	t->sq_seq = t->iss + 1;
@@ -902,6 +917,27 @@ drop:
 		fc_tcp_mbuf_free(m);
 }
 
+/*
+ * A SYN for a 4-tuple held in TIME_WAIT (input_one()) opens a new connection when it is
+ * newer than the old incarnation. RFC 6191 §2: when the old incarnation used timestamps and
+ * the SYN carries one (the new one would use them too), a timestamp above the last one seen
+ * (TS.Recent), or an equal one with a sequence number above the old one's; otherwise (no
+ * timestamps on either incarnation) a sequence number above RCV.NXT, the end of what the old
+ * incarnation received (RFC 1122 §4.2.2.13). RFC 1122's second condition, going back to
+ * TIME_WAIT if the SYN proves an old duplicate, is not kept (Linux does not either): the
+ * old incarnation is gone once the SYN is accepted.
+ */
+static bool
+tw_syn_newer(const struct tcb *t, const struct seg *s)
+{
+	if ((t->flags & TF_TS_OK) && s->opts.has_ts) {
+		int32_t d = (int32_t)(s->opts.ts_val - t->ts_recent); /* modulo 2^32 */
+
+		return d > 0 || (d == 0 && SEQ_GT(s->seq, t->rcv_nxt));
+	}
+	return SEQ_GT(s->seq, t->rcv_nxt);
+}
+
 /* Options that are exactly NOP NOP TS, the layout RFC 7323 Appendix A recommends and
  * Linux sends: read them without the general parser (Linux does the same). */
 static inline bool
@@ -1041,6 +1077,8 @@ input_one(struct fc_tcp_ctx *ctx, struct rte_mbuf *m, struct tcb *hint)
 	uint64_t ol;
 	struct seg s;
 	struct tcb *t;
+	const uint32_t *iss_min = NULL; /* a SYN reopening a TIME_WAIT: the lowest ISS */
+	uint32_t tw_iss_min;
 
 	ctx->cnt.rx_frames++;
 	if (unlikely(m->data_len < RTE_ETHER_HDR_LEN + sizeof(*ip) + sizeof(*th) ||
@@ -1111,20 +1149,33 @@ input_one(struct fc_tcp_ctx *ctx, struct rte_mbuf *m, struct tcb *hint)
 		t = hint;
 	else
 		t = flow_lookup(ctx, s.rip, s.rport, s.lport);
-	if (t != NULL && t->state == FC_TCP_TIME_WAIT && (s.flags & TH_SYN) &&
-			!(s.flags & (TH_ACK | TH_RST)) && SEQ_GT(s.seq, t->rcv_nxt) &&
-			listener_find(ctx, s.lport) != NULL) {
-		/* RFC 9293 §3.6.1 / RFC 6191: a new SYN above the old sequence space may
-		 * reopen a TIME_WAIT connection. */
-		ctx->cnt.time_wait_reuse++;
-		tcb_close(ctx, t, FC_TCP_CLOSE_NORMAL, false);
-		t = NULL;
+	if (unlikely(t != NULL && t->state == FC_TCP_TIME_WAIT && (s.flags & TH_SYN) &&
+			!(s.flags & (TH_ACK | TH_RST)))) {
+		if (listener_find(ctx, s.lport) != NULL && tw_syn_newer(t, &s)) {
+			/* RFC 1122 §4.2.2.13 (1): the new ISS lies above every sequence number
+			 * of the old incarnation, and above the window its peer may still have
+			 * offered it (Linux: tw_snd_nxt + 65535 + 2). */
+			tw_iss_min = t->snd_max + 65535 + 2;
+			iss_min = &tw_iss_min;
+			ctx->cnt.time_wait_reuse++;
+			/* Its TCB goes to the new connection (tcb_alloc() takes the free list's
+			 * head), so a full pool costs no other TIME_WAIT. */
+			if (!tcb_end_time_wait(ctx, t))
+				tcb_close(ctx, t, FC_TCP_CLOSE_NORMAL, false);
+			t = NULL;
+		}
+		/* Not newer: TIME_WAIT stays, and segment_input() answers as RFC 9293
+		 * §3.10.7.4 has it: an ACK of RCV.NXT (first check, below the window; fourth,
+		 * a challenge ACK per RFC 5961 §4.2, in it). RFC 6191 §2 would drop it
+		 * silently; the ACK is what Linux sends, and the peer's SYN-SENT answers it
+		 * with a RST that ends the TIME_WAIT (RFC 9293 §3.10.7.3), so its next SYN
+		 * finds the 4-tuple free instead of waiting out the TIME_WAIT. */
 	}
 	if (t == NULL) {
 		struct tcp_listener *l = listener_find(ctx, s.lport);
 
 		if (l != NULL)
-			listen_input(ctx, l, &s);
+			listen_input(ctx, l, &s, iss_min);
 		else
 			reply_rst(ctx, &s);
 		goto drop;

@@ -160,6 +160,8 @@ struct tcb {
 	uint32_t sq_ref_more_len[FC_TCP_SEND_REFS - 1];
 	uint32_t tm_next;      /* timer wheel links (indices into ctx->tcbs, 0 = none) */
 	uint32_t tm_prev;
+	uint32_t tw_next;      /* TIME_WAIT list links, oldest first (ctx->tw_head; tw_link()) */
+	uint32_t tw_prev;
 	struct rte_mbuf *sq_head;
 	struct rte_mbuf *sq_tail;
 	struct rte_mbuf *sq_cur; /* sq_cur/sq_cur_seq: where the newest mbuf send started */
@@ -249,6 +251,8 @@ struct fc_tcp_ctx {
 	uint32_t nb_used;
 	uint32_t nb_synrcvd;
 	uint32_t dead_head;            /* TCBs closed in this call, freed at the end, via tm_next */
+	uint32_t tw_head;              /* TCBs in TIME_WAIT in the order they entered it, */
+	uint32_t tw_tail;              /* oldest first, via tw_next (tw_link()) */
 	uint32_t ack_head;             /* TCBs needing an output pass (next fc_tcp_tx_bulk) */
 	struct flow_ent *flows;
 	uint32_t flow_mask;
@@ -346,6 +350,8 @@ flow_prefetch(const struct fc_tcp_ctx *ctx, uint32_t rip, uint32_t ports)
 
 /* tcp_ctx.c */
 struct tcb *tcb_alloc(struct fc_tcp_ctx *ctx);
+bool tcb_end_time_wait(struct fc_tcp_ctx *ctx, struct tcb *t);
+int tcb_reclaim_time_wait(struct fc_tcp_ctx *ctx);
 void tcb_set_ops(struct fc_tcp_ctx *ctx, struct tcb *t, const struct fc_tcp_ops *ops);
 void tcb_close(struct fc_tcp_ctx *ctx, struct tcb *t, enum fc_tcp_close_reason reason, bool notify);
 void tcb_release_dead(struct fc_tcp_ctx *ctx);
@@ -357,6 +363,19 @@ struct tcp_listener *listener_find(struct fc_tcp_ctx *ctx, uint16_t port);
 uint32_t tcp_isn(struct fc_tcp_ctx *ctx, uint32_t rip, uint16_t rport, uint16_t lport);
 void tcp_sq_free(struct fc_tcp_ctx *ctx, struct tcb *t);
 void tcp_ooo_free(struct fc_tcp_ctx *ctx, struct tcb *t);
+
+/* @t entered TIME_WAIT: to the tail of ctx's TIME_WAIT list, which is oldest first. */
+static inline void
+tw_link(struct fc_tcp_ctx *ctx, struct tcb *t)
+{
+	t->tw_next = 0;
+	t->tw_prev = ctx->tw_tail;
+	if (ctx->tw_tail != 0)
+		ctx->tcbs[ctx->tw_tail].tw_next = t->idx;
+	else
+		ctx->tw_head = t->idx;
+	ctx->tw_tail = t->idx;
+}
 
 /* tcp_timer.c */
 void timer_arm(struct fc_tcp_ctx *ctx, struct tcb *t, uint64_t tick);

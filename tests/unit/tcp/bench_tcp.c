@@ -2,11 +2,19 @@
 /*
  * lib/tcp benchmark on one core, no NIC.
  *
- *   bench_tcp [hs|seg|rx|all] [-n N] [-r RUNS]
+ *   bench_tcp [hs|cps|seg|rx|all] [-n N] [-r RUNS] [-w MS] [-m TCBS]
  *
  *   hs   handshakes/s: two contexts on the in-memory wire (no delay); each round the client
  *        opens N connections, both sides complete the handshake, the client aborts them (RST)
  *        so ports recycle without TIME_WAIT. Counts SYN, SYN-ACK, ACK and RST on both stacks.
+ *   cps  connections/s, one request each, the server closing first (Connection: close, as
+ *        `flashcrowd serve` answers `run --close`): connect, request, response + FIN, the
+ *        client's FIN; the server holds each connection's TIME_WAIT. Each round opens N
+ *        connections (default 500) and the fake clock moves 1 ms. -w W: server TIME_WAIT in
+ *        ms (default 20, the embedded pair's); -m M: server TCBs (default enough for every
+ *        TIME_WAIT: 2 N + 64 + 65536, as the embedded pair sizes them; fewer make the
+ *        oldest TIME_WAITs give their TCBs). Under callgrind, --toggle-collect=bench_cps
+ *        counts instructions per connection (see scripts/bench/tcp).
  *   seg  data segments/s end to end: one connection, the sender's MSS-sized segments go to
  *        the receiver in bursts of 32, its ACKs go back; both stacks on the one core.
  *   -b B (rx) use only burst size B.
@@ -38,6 +46,8 @@ static int opt_n;
 static int opt_runs = 5;
 static int opt_burst; /* rx: only this burst size (0 = both 1 and 32) */
 static int opt_ts;    /* rx: timestamps and SACK-permitted in the peer's SYN, TSopt on data */
+static int opt_tw_ms = 20; /* cps: server TIME_WAIT */
+static int opt_max;   /* cps: server TCBs (0 = enough for every TIME_WAIT) */
 
 static double
 now_s(void)
@@ -188,6 +198,113 @@ bench_hs(void)
 	}
 	printf("handshakes/s (connect+accept+RST, both stacks, 1 core): median %.0f of %d runs\n",
 		median(v, opt_runs), opt_runs);
+}
+
+/* cps: the request and the response, sent by reference as flashcrowd's client and server do. */
+static const char cps_req[] = "GET / HTTP/1.1\r\nHost: 198.18.0.2\r\nConnection: close\r\n\r\n";
+static const char cps_rsp[] = "HTTP/1.1 200 OK\r\nContent-Length: 13\r\nConnection: close\r\n\r\n"
+	"Hello, world!";
+static long cps_done;
+
+static void
+cps_cli_connected(struct fc_tcp_conn *c, void *user, uint64_t now)
+{
+	(void)now;
+	(void)user;
+	fc_tcp_send_ref(c, cps_req, sizeof(cps_req) - 1);
+}
+
+static void
+cps_cli_data(struct fc_tcp_conn *c, void *user, struct rte_mbuf *m, uint64_t now)
+{
+	(void)now;
+	(void)user;
+	fc_tcp_mbuf_free(m);
+	fc_tcp_close(c); /* one request per connection */
+}
+
+static void
+cps_cli_closed(struct fc_tcp_conn *c, void *user, enum fc_tcp_close_reason r, uint64_t now)
+{
+	(void)now;
+	(void)c;
+	(void)user;
+	cps_done += r == FC_TCP_CLOSE_NORMAL;
+}
+
+static void
+cps_srv_data(struct fc_tcp_conn *c, void *user, struct rte_mbuf *m, uint64_t now)
+{
+	(void)now;
+	(void)user;
+	fc_tcp_mbuf_free(m);
+	fc_tcp_send_ref(c, cps_rsp, sizeof(cps_rsp) - 1);
+	fc_tcp_close(c); /* Connection: close: FIN after the response */
+}
+
+static void
+cps_srv_eof(struct fc_tcp_conn *c, void *user, uint64_t now)
+{
+	(void)now;
+	(void)c;
+	(void)user;
+}
+
+static const struct fc_tcp_ops cps_cli_ops = {
+	.on_connected = cps_cli_connected, .on_data = cps_cli_data, .on_closed = cps_cli_closed,
+};
+static const struct fc_tcp_ops cps_srv_ops = { .on_data = cps_srv_data, .on_eof = cps_srv_eof };
+
+static __rte_noinline double
+bench_cps_run(int per, int rounds, uint64_t *tw_reclaimed, uint64_t *syn_drops)
+{
+	struct fc_tcp_config ca = bench_cfg(IP_A, (uint32_t)per * 2 + 64 + 65536);
+	struct fc_tcp_config cb = bench_cfg(IP_B, opt_max ? (uint32_t)opt_max :
+		(uint32_t)per * 2 + 64 + 65536);
+	struct fc_tcp_ctx *a, *b;
+	uint64_t now = 1000000;
+	double t0, dt;
+	int r, i;
+
+	ca.time_wait_ns = 100 * 1000000ull;
+	cb.time_wait_ns = (uint64_t)opt_tw_ms * 1000000ull;
+	cb.syn_backlog = (uint32_t)per;
+	ca.txq_size = cb.txq_size = 4 * (uint32_t)per;
+	a = fc_tcp_ctx_create(&ca, SOCKET_ID_ANY);
+	b = fc_tcp_ctx_create(&cb, SOCKET_ID_ANY);
+	fc_tcp_listen(b, 80, &cps_srv_ops, NULL);
+	cps_done = 0;
+	t0 = now_s();
+	for (r = 0; r < rounds; r++) {
+		for (i = 0; i < per; i++)
+			fc_tcp_connect(a, IP_B, 80, &cps_cli_ops, NULL, now);
+		shuttle_offload(a, b, now);
+		now += 1000000;
+		fc_tcp_process(a, now);
+		fc_tcp_process(b, now);
+	}
+	dt = now_s() - t0;
+	CHECK_EQ(cps_done, (long)per * rounds);
+	*tw_reclaimed = fc_tcp_counters(b)->time_wait_reclaimed;
+	*syn_drops = fc_tcp_counters(b)->syn_drops;
+	fc_tcp_ctx_free(a);
+	fc_tcp_ctx_free(b);
+	return (double)per * rounds / dt;
+}
+
+static void
+bench_cps(void)
+{
+	int per = opt_n ? opt_n : 500, rounds = 200, run;
+	uint64_t reclaimed = 0, drops = 0;
+	double v[16];
+
+	for (run = 0; run < opt_runs; run++)
+		v[run] = bench_cps_run(per, rounds, &reclaimed, &drops);
+	printf("connections/s (request, response + FIN from the server, both stacks, 1 core, "
+	       "server TIME_WAIT %d ms, %d per round): median %.0f of %d runs; server: %lu "
+	       "TIME_WAITs ended early for a TCB, %lu SYNs dropped (last run)\n", opt_tw_ms, per,
+	       median(v, opt_runs), opt_runs, (unsigned long)reclaimed, (unsigned long)drops);
 }
 
 static void
@@ -351,6 +468,10 @@ main(int argc, char **argv)
 			opt_burst = atoi(argv[++i]);
 		else if (strcmp(argv[i], "-t") == 0)
 			opt_ts = 1;
+		else if (strcmp(argv[i], "-w") == 0 && i + 1 < argc)
+			opt_tw_ms = atoi(argv[++i]);
+		else if (strcmp(argv[i], "-m") == 0 && i + 1 < argc)
+			opt_max = atoi(argv[++i]);
 		else
 			mode = argv[i];
 	}
@@ -364,6 +485,8 @@ main(int argc, char **argv)
 		return 1;
 	if (strcmp(mode, "hs") == 0 || strcmp(mode, "all") == 0)
 		bench_hs();
+	if (strcmp(mode, "cps") == 0 || strcmp(mode, "all") == 0)
+		bench_cps();
 	if (strcmp(mode, "seg") == 0 || strcmp(mode, "all") == 0)
 		bench_seg();
 	if (strcmp(mode, "rx") == 0 || strcmp(mode, "all") == 0)
