@@ -310,7 +310,8 @@ usage(FILE *f)
 {
 	fputs(
 "Usage: flashcrowd replay --pcap FILE [options] URL\n"
-"  Replays the HTTP requests of a capture against URL (http://A.B.C.D[:PORT]/): each\n"
+"  Replays the HTTP requests of a capture against URL (http://HOST[:PORT]/, HOST an IPv4\n"
+"  address or a name resolved once before the replay; Host: becomes HOST): each\n"
 "  captured connection becomes one new connection, its requests in their original order\n"
 "  and timing (keep-alive and pipelining kept). See docs/replay.md.\n"
 "\n"
