@@ -24,7 +24,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		abort();
 	pool = rte_pktmbuf_pool_create("fuzz", 511, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	struct fc_net_conf conf = {
-		.mac = {{0x02, 0xfc, 0, 0, 0, 1}}, .ip = RTE_BE32(RTE_IPV4(198, 18, 0, 1)),
+		.mac = {{0x02, 0xfc, 0, 0, 0, 1}}, .ip = RTE_BE32(0xc6120001u), /* 198.18.0.1 */
 		.prefix_len = 15, .pool = pool,
 	};
 	if (pool == NULL || fc_net_init(&ctx, &conf) != 0)
