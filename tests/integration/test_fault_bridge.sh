@@ -9,8 +9,9 @@
 #   flashcrowd run   -c 4 -d 10s GET /1m, JSON report: 0 errors, every response 2xx, the
 #                    accounting invariant, at least 1 MiB received per completed response.
 # Retransmissions are read from flashcrowd's own report (xfer's `tcp:` line, run's
-# tcp.retransmits) and printed per server; the bridge's nftables counters show what the
-# kernel dropped and duplicated. A loss case must have dropped frames and lib/tcp must have
+# tcp.retransmits: what lib/tcp resent) and printed per server, next to the server kernel's
+# own (TcpRetransSegs in fc-srv, before and after: what nginx or lighttpd resent); the
+# bridge's nftables counters show what the kernel dropped and duplicated. A loss case must have dropped frames and lib/tcp must have
 # retransmitted; a duplication case must have duplicated frames.
 # At exit the faults are removed and the bench is put back in its direct form (no bridge),
 # the form the other tests expect.
@@ -64,8 +65,10 @@ PY
 common=(--profile "$src/drivers_cfg/af_packet.json" --iface "$FC_TB_APP_IF"
 	--local-ip "$FC_TB_APP_IP/$FC_TB_PREFIX_LEN")
 total_retrans=0
+kernel_retrans() { ip netns exec "$FC_TB_SRV_NS" nstat -asz TcpRetransSegs | awk '$1 == "TcpRetransSegs" { print $2 }'; }
 for server in nginx:$FC_TB_HTTP_PORT lighttpd:$FC_TB_LIGHTTPD_PORT; do
 	name=${server%%:*} port=${server#*:}
+	k0=$(kernel_retrans)
 
 	ip netns exec "$FC_TB_APP_NS" timeout 120 "$fc" xfer "${common[@]}" -d 90s \
 		--mode get --path "$FC_TB_BIG_PATH" "$FC_TB_SRV_IP:$port" >"$log" 2>&1 ||
@@ -101,7 +104,9 @@ if bad:
 print(q["completed"], t["retransmits"])
 PY
 	) || fail "$name: run report: $rr"
+	k1=$(kernel_retrans)
 	echo "$name run -c 4 -d 10s GET /1m: ${rr% *} responses of 1 MiB, 0 errors, tcp.retransmits ${rr#* }"
+	echo "$name: retransmissions: lib/tcp $((xr + ${rr#* })) (xfer $xr, run ${rr#* }), $name's kernel $((k1 - k0))"
 	total_retrans=$((total_retrans + xr + ${rr#* }))
 done
 
