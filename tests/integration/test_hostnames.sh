@@ -77,6 +77,7 @@ port_opts=(--profile "$src/drivers_cfg/af_packet.json" --iface "$FC_TB_APP_IF"
 json=$work/report.json
 with_names ip netns exec "$FC_TB_APP_NS" timeout 60 "$fc" run "${port_opts[@]}" --json "$json" \
 	-c 2 -d 10s "http://fc-bench.test:$port/" >"$log" 2>&1 || fail "run http://fc-bench.test:$port/: exit $?"
+grep -qx "  fc-bench.test resolved to $FC_TB_SRV_IP" "$log" || fail "run's header does not say what fc-bench.test resolved to"
 r=$(python3 - "$json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
