@@ -9,6 +9,8 @@
 # Checks:
 #   run http://fc-bench.test:PORT/ against a server in fc-srv that answers 200 only when the
 #   request's Host is fc-bench.test:PORT (421 otherwise): every response 2xx, 0 errors;
+#   replay of a capture (two GETs with Host: captured.test) at http://fc-bench.test:PORT/:
+#   both 2xx (Host became the name); with --original-host both 421 (the captured Host kept);
 #   a name that does not resolve (run, replay, validate): exit 2, one message naming
 #   target.host and the name, and not a frame sent on the bench;
 #   a name that resolves outside the allow-list: exit 2, the message names the address;
@@ -25,9 +27,10 @@ command -v unshare >/dev/null || skip "unshare (util-linux) is not installed"
 command -v python3 >/dev/null || skip "python3 is needed for the Host-checking server"
 "$src/scripts/testbed" up >/dev/null || { rc=$?; [ $rc = 77 ] && skip "no netns support"; fail "testbed up ($rc)"; }
 eval "$("$src/scripts/testbed" env)"
-server=
+server="" tcpd=""
 cleanup() {
 	[ -n "$server" ] && kill "$server" 2>/dev/null
+	[ -n "$tcpd" ] && kill "$tcpd" 2>/dev/null
 	wait 2>/dev/null
 	rm -rf "$work"
 }
@@ -89,6 +92,33 @@ sys.exit(0 if ok else 1)
 PY
 ) || fail "run against fc-bench.test: completed, 2xx, 4xx, errors = $r"
 ok "run http://fc-bench.test:$port/: $(echo "$r" | cut -d' ' -f1) responses, all 200 (the server saw Host: fc-bench.test:$port)"
+
+# replay: a capture of two GETs sent with Host: captured.test (curl in fc-srv, over lo).
+command -v tcpdump >/dev/null || skip "tcpdump is not installed"
+ip netns exec "$FC_TB_SRV_NS" timeout 30 tcpdump -i lo -U --immediate-mode -B 65536 \
+	-w "$work/cap.pcap" "tcp port $port" 2>"$work/tcpdump.err" &
+tcpd=$!
+for _ in $(seq 50); do grep -q listening "$work/tcpdump.err" && break; sleep 0.1; done
+ip netns exec "$FC_TB_SRV_NS" curl -s -o /dev/null -o /dev/null -H 'Host: captured.test' \
+	"http://$FC_TB_SRV_IP:$port/a" "http://$FC_TB_SRV_IP:$port/b" || fail "curl for the capture failed"
+sleep 1
+kill -INT "$tcpd"
+wait "$tcpd"
+tcpd=
+replay_status() {
+	rm -f "$json"
+	with_names ip netns exec "$FC_TB_APP_NS" timeout 60 "$fc" replay --pcap "$work/cap.pcap" \
+		"${port_opts[@]}" --json "$json" "$@" "http://fc-bench.test:$port/" >"$log" 2>&1 ||
+		fail "replay $*: exit $?"
+	python3 -c 'import json, sys; r = json.load(open(sys.argv[1]))
+print(r["requests"]["completed"], r["requests"]["errors"]["total"], r["status"]["2xx"], r["status"]["4xx"])' "$json"
+}
+r=$(replay_status)
+[ "$r" = "2 0 2 0" ] || fail "replay at http://fc-bench.test:$port/: completed, errors, 2xx, 4xx = $r (want 2 0 2 0)"
+grep -qx "  fc-bench.test resolved to $FC_TB_SRV_IP" "$log" || fail "replay's header does not say what fc-bench.test resolved to"
+r=$(replay_status --original-host)
+[ "$r" = "2 0 0 2" ] || fail "replay --original-host: completed, errors, 2xx, 4xx = $r (want 2 0 0 2)"
+ok "replay at http://fc-bench.test:$port/: Host became the name (2 x 200); --original-host kept captured.test (2 x 421)"
 
 # nothing_sent CMD...: CMD exits 2 and not a frame reaches the server's veth meanwhile.
 frames() { ip netns exec "$FC_TB_SRV_NS" cat "/sys/class/net/$FC_TB_SRV_IF/statistics/rx_packets"; }
