@@ -10,6 +10,7 @@
  * the client workers with the replay request source (replay_src.c), let the control core
  * drive, drain and close, report.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
 #include <regex.h>
@@ -310,7 +311,8 @@ usage(FILE *f)
 {
 	fputs(
 "Usage: flashcrowd replay --pcap FILE [options] URL\n"
-"  Replays the HTTP requests of a capture against URL (http://A.B.C.D[:PORT]/): each\n"
+"  Replays the HTTP requests of a capture against URL (http://HOST[:PORT]/, HOST an IPv4\n"
+"  address or a name resolved once before the replay; Host: becomes HOST): each\n"
 "  captured connection becomes one new connection, its requests in their original order\n"
 "  and timing (keep-alive and pipelining kept). See docs/replay.md.\n"
 "\n"
@@ -1522,6 +1524,12 @@ fc_cmd_replay(int argc, char **argv)
 	rp->tcp.tx_cksum_offload = st->netconf.tx_ip_cksum_offload;
 
 	printf("Replaying %s @ %s\n", st->o.pcap, st->sc.target.url);
+	if (st->sc.target.named) {
+		char addr[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &st->sc.target.ip, addr, sizeof(addr));
+		printf("  %s resolved to %s\n", st->sc.target.host, addr);
+	}
 	printf("  %u threads, %u connections, %u requests, %.3fs per loop x %u%s\n", rp->nb_workers,
 	       st->plan->num_conns, st->plan->num_reqs, st->plan->duration_ns / 1e9, st->o.loops,
 	       st->pair.embedded ? ", embedded server" : "");

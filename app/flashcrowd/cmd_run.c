@@ -7,6 +7,7 @@
  * far side), ARP-resolve the next hop, send one health request, launch the client workers,
  * let the control core drive the run, drain, close, check the target again, and report.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -354,6 +355,12 @@ fc_cmd_run(int argc, char **argv)
 	       rp->open_loop ? ", open loop" : ", closed loop",
 	       st->pair.embedded ? ", embedded server" : "",
 	       st->pair.hugepages ? ", 2 MiB hugepages" : "");
+	if (st->sc.target.named) {
+		char addr[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &st->sc.target.ip, addr, sizeof(addr));
+		printf("  %s resolved to %s\n", st->sc.target.host, addr);
+	}
 	fflush(stdout);
 
 	if (fc_run_resolve_target(&st->pair, st->rp.target_ip, st->sc.target.host,

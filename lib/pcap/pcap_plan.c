@@ -587,7 +587,10 @@ fc_replay_plan_finish(struct fc_replay_plan *p)
 	/* Connections in order of their first request. */
 	for (uint32_t i = 0; i < nc; i++)
 		order[i] = i;
-	qsort_r(order, nc, sizeof(*order), cmp_conn, pp->conn_first_ts);
+	/* Nothing to sort with fewer than two: and with none, pp->st may be NULL, which
+	 * qsort() must not be given even for a count of 0 (C11 7.22.5 ¶1). */
+	if (nc > 1)
+		qsort_r(order, nc, sizeof(*order), cmp_conn, pp->conn_first_ts);
 	for (uint32_t i = 0; i < nc; i++)
 		rank[order[i]] = i;
 	for (size_t i = 0; i < n; i++)

@@ -215,11 +215,13 @@ enum fc_scenario_field {
 	FC_F_COUNT,
 };
 
-/** The target, from a URL "http://A.B.C.D[:PORT][/PATH]". */
+/** The target, from a URL "http://HOST[:PORT][/PATH]", HOST an IPv4 address or a name. */
 struct fc_scenario_target {
 	char url[512];          /**< as given */
-	char host[64];          /**< the host part as written */
-	uint32_t ip;            /**< IPv4, network byte order */
+	char host[64];          /**< the host part as written (the Host header keeps it) */
+	uint32_t ip;            /**< IPv4, network byte order; for a name, set by validation */
+	bool named;             /**< HOST is a name, resolved by fc_scenario_validate() */
+	bool resolved;          /**< @p ip holds HOST's address (always, for an IPv4 HOST) */
 	uint16_t port;          /**< default 80 */
 	char path[256];         /**< default "/" (query included) */
 	bool set;               /**< a URL was given */
@@ -321,6 +323,17 @@ struct fc_cidr {
 	uint8_t prefix;         /**< 0..32 */
 };
 
+/**
+ * Resolve a host name to one IPv4 address.
+ * @param name  host name (letters, digits, '-' and '.')
+ * @param ip    the address, network byte order
+ * @param why   on failure, the reason (NUL-terminated)
+ * @param len   size of @p why
+ * @return 0, or -ENOENT when the name has no IPv4 address, -EAGAIN when the resolver
+ *         could not answer now, -EINVAL when @p name is a numeric form, not a name.
+ */
+typedef int (*fc_scenario_resolve_fn)(const char *name, uint32_t *ip, char *why, size_t len);
+
 /** A complete, resolved scenario. Initialise with fc_scenario_init(), release with fc_scenario_free(). */
 struct fc_scenario {
 	struct fc_scenario_target target;       /**< where the load goes */
@@ -355,6 +368,7 @@ struct fc_scenario {
 						  *   "p99=10%"); lib/results parses them */
 	unsigned num_tolerance;                 /**< entries in @p tolerance */
 	char text[FC_F_COUNT][FC_SCENARIO_TEXT]; /**< values as written ("" = default), for messages */
+	fc_scenario_resolve_fn resolve;         /**< target host names, fc_scenario_resolve_ipv4() by default */
 };
 
 /** @param sc  filled with the defaults (no allocation) */
@@ -428,8 +442,9 @@ void fc_scenario_usage(FILE *f);
 /**
  * Check every field against the envelope, the allow-list and consistency rules, and
  * gather all errors: `field.path: VALUE is above the limit BOUND`, `... is below the
- * limit BOUND`, or a reason. Also resolves: stages set duration, embedded fills a default
- * target, limits_widened follows @p limits.
+ * limit BOUND`, or a reason. Also resolves: a target host name to its IPv4 address (with
+ * sc->resolve, once; the allow-list is checked on that address), stages set duration,
+ * embedded fills a default target, limits_widened follows @p limits.
  *
  * @param sc      scenario (resolved in place)
  * @param limits  envelope
@@ -439,13 +454,41 @@ void fc_scenario_usage(FILE *f);
 int fc_scenario_validate(struct fc_scenario *sc, const struct fc_limits *limits, struct fc_errors *errs);
 
 /**
- * Parse "http://A.B.C.D[:PORT][/PATH]" into @p t; host names are refused (no DNS).
+ * Parse "http://HOST[:PORT][/PATH]" into @p t. HOST is a dotted-quad IPv4 address or a
+ * host name (RFC 1123 labels of letters, digits and '-'); a name is only checked for its
+ * form here (t->named) and resolved once by fc_scenario_validate(), on the control core,
+ * before anything is sent.
  * @param url   text
  * @param t     target
  * @param errs  errors naming target.scheme / target.host / target.port
  * @return 0 or -EINVAL.
  */
 int fc_scenario_set_target(const char *url, struct fc_scenario_target *t, struct fc_errors *errs);
+
+/**
+ * The default resolver: getaddrinfo() for IPv4 (AF_INET), which reads /etc/hosts and DNS
+ * as /etc/nsswitch.conf says; the first address returned is taken. Blocks: control core
+ * only, never on a worker. Numeric forms getaddrinfo would also accept ("0x7f.1",
+ * "2130706433") are refused: an address must be a dotted quad.
+ * @param name  host name
+ * @param ip    the address, network byte order
+ * @param why   on failure, the reason (gai_strerror's text)
+ * @param len   size of @p why
+ * @return 0, -ENOENT (no such name, or no IPv4 address), -EAGAIN (resolver failure, try
+ *         later), -EINVAL (a numeric form).
+ */
+int fc_scenario_resolve_ipv4(const char *name, uint32_t *ip, char *why, size_t len);
+
+/**
+ * Resolve @p t when its host is a name (nothing to do for an address or when already
+ * resolved), with @p fn. The Host header keeps the name.
+ * @param t     target
+ * @param fn    resolver (fc_scenario_resolve_ipv4 for the real one)
+ * @param errs  on failure, "target.host: NAME does not resolve to an IPv4 address (...)"
+ * @return 0, or -EINVAL when an error was added.
+ */
+int fc_scenario_resolve_target(struct fc_scenario_target *t, fc_scenario_resolve_fn fn,
+		struct fc_errors *errs);
 
 /**
  * Is @p ip allowed as a target: 198.18.0.0/15, 127.0.0.0/8 or an extra entry?

@@ -93,7 +93,8 @@ fc_scenario_usage(FILE *f)
 {
 	fputs(
 "Usage: flashcrowd run [options] URL\n"
-"  URL: http://A.B.C.D[:PORT][/PATH] (IPv4 only; 198.18.0.0/15 and 127.0.0.0/8 unless --allow)\n"
+"  URL: http://HOST[:PORT][/PATH], HOST an IPv4 address or a name (resolved once before the\n"
+"       run, /etc/hosts and DNS; Host: keeps the name); 198.18.0.0/15 and 127.0.0.0/8 unless --allow\n"
 "\n"
 "Load (wrk/wrk2):\n"
 "  -c, --connections N      connections to keep open (default 10)\n"

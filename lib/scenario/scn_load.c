@@ -29,6 +29,7 @@ fc_scenario_init(struct fc_scenario *sc)
 	sc->memory = 512ull << 20;
 	sc->target.port = 80;
 	snprintf(sc->target.path, sizeof(sc->target.path), "/");
+	sc->resolve = fc_scenario_resolve_ipv4;
 }
 
 static void

@@ -7,6 +7,9 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +38,92 @@ fc_limits_default(struct fc_limits *l)
 }
 
 /* ---- target ---- */
+
+/*
+ * A host name as RFC 1123 §2.1 writes it: labels of 1..63 letters, digits and '-', not
+ * starting or ending with '-', joined by '.', one optional trailing '.'. The last label
+ * holds a letter (RFC 3696 §2), so "198.18.0" stays a malformed address, not a name.
+ */
+static bool
+host_name_valid(const char *h)
+{
+	size_t len = strlen(h), label = 0, i;
+	bool alpha = false;
+
+	if (len > 0 && h[len - 1] == '.')
+		len--;
+	if (len == 0)
+		return false;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)h[i];
+
+		if (c == '.') {
+			if (label == 0 || h[i - 1] == '-')
+				return false;
+			label = 0;
+			alpha = false;
+			continue;
+		}
+		if (!isalnum(c) && c != '-')
+			return false;
+		if (label == 0 && c == '-')
+			return false;
+		if (++label > 63)
+			return false;
+		if (isalpha(c))
+			alpha = true;
+	}
+	return h[len - 1] != '-' && alpha;
+}
+
+int
+fc_scenario_resolve_ipv4(const char *name, uint32_t *ip, char *why, size_t len)
+{
+	struct addrinfo hints, *res = NULL;
+	int rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_INET;
+	hints.ai_socktype = SOCK_STREAM;
+	/* Numeric forms first: getaddrinfo() takes inet_aton()'s ("0x7f.1", "2130706433"). */
+	hints.ai_flags = AI_NUMERICHOST;
+	if (getaddrinfo(name, NULL, &hints, &res) == 0) {
+		freeaddrinfo(res);
+		snprintf(why, len, "a numeric address, not a name: write it as a dotted quad");
+		return -EINVAL;
+	}
+	hints.ai_flags = 0;
+	res = NULL;
+	rc = getaddrinfo(name, NULL, &hints, &res);
+	if (rc != 0 || res == NULL) {
+		snprintf(why, len, "%s", rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+		if (res != NULL)
+			freeaddrinfo(res);
+		return rc == EAI_AGAIN ? -EAGAIN : -ENOENT;
+	}
+	*ip = ((const struct sockaddr_in *)(const void *)res->ai_addr)->sin_addr.s_addr;
+	freeaddrinfo(res);
+	return 0;
+}
+
+int
+fc_scenario_resolve_target(struct fc_scenario_target *t, fc_scenario_resolve_fn fn,
+		struct fc_errors *errs)
+{
+	char why[128] = "";
+	uint32_t ip = 0;
+
+	if (!t->set || !t->named || t->resolved)
+		return 0;
+	if (fn == NULL || fn(t->host, &ip, why, sizeof(why)) != 0) {
+		fc_errors_add(errs, "target.host: %s does not resolve to an IPv4 address (%s)", t->host,
+			fn == NULL ? "no resolver" : why);
+		return -EINVAL;
+	}
+	t->ip = ip;
+	t->resolved = true;
+	return 0;
+}
 
 int
 fc_scenario_set_target(const char *url, struct fc_scenario_target *t, struct fc_errors *errs)
@@ -95,18 +184,19 @@ fc_scenario_set_target(const char *url, struct fc_scenario_target *t, struct fc_
 			return -EINVAL;
 		}
 	}
-	if (fc_parse_ipv4(host, &t->ip)) {
-		bool name = false;
-
-		for (n = 0; host[n]; n++)
-			if (isalpha((unsigned char)host[n]) || host[n] == '-')
-				name = true;
-		if (name)
-			fc_errors_add(errs,
-				"target.host: %s is a host name; flashcrowd has no DNS, give an IPv4 address (e.g. http://198.18.0.2/)",
-				host);
-		else
+	if (fc_parse_ipv4(host, &t->ip) == 0) {
+		t->resolved = true;
+	} else if (host_name_valid(host)) {
+		t->named = true;
+	} else {
+		for (n = 0; host[n] && !isalpha((unsigned char)host[n]); n++)
+			;
+		if (host[n] == '\0')
 			fc_errors_add(errs, "target.host: %s is not an IPv4 address", host);
+		else
+			fc_errors_add(errs,
+				"target.host: %s is neither an IPv4 address nor a host name (letters, digits, '-' and '.')",
+				host);
 		return -EINVAL;
 	}
 	if (*aend == '#') {
@@ -288,12 +378,21 @@ fc_scenario_validate(struct fc_scenario *sc, const struct fc_limits *lim, struct
 		else
 			fc_errors_add(e, "target: missing; give a URL like http://198.18.0.2/ as the last argument or \"target\" in the scenario");
 	}
-	if (sc->target.set && !sc->embedded && !fc_scenario_target_allowed(sc, sc->target.ip)) {
-		char list[256];
+	/* A name is resolved here, once, before anything is sent; the allow-list is checked on
+	 * the address it resolves to. */
+	fc_scenario_resolve_target(&sc->target, sc->resolve, e);
+	if (sc->target.set && sc->target.resolved && !sc->embedded &&
+	    !fc_scenario_target_allowed(sc, sc->target.ip)) {
+		char list[256], addr[INET_ADDRSTRLEN] = "?";
 
 		list_allow(sc, list, sizeof(list));
-		fc_errors_add(e, "target.host: %s is outside the allow-list (%s); add it with --allow %s/32 or an \"allow\" entry",
-			sc->target.host, list, sc->target.host);
+		inet_ntop(AF_INET, &sc->target.ip, addr, sizeof(addr));
+		if (sc->target.named)
+			fc_errors_add(e, "target.host: %s (resolved to %s) is outside the allow-list (%s); add it with --allow %s/32 or an \"allow\" entry",
+				sc->target.host, addr, list, addr);
+		else
+			fc_errors_add(e, "target.host: %s is outside the allow-list (%s); add it with --allow %s/32 or an \"allow\" entry",
+				sc->target.host, list, sc->target.host);
 	}
 
 	/* load model: a rate (or stage rates) without an explicit model means the constant open loop (wrk2) */

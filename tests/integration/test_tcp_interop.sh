@@ -3,6 +3,8 @@
 # The faults are netem's, applied at the appliance's own port (--impair, lib/net fc_impair):
 # this machine's kernel is built without netem (CONFIG_NET_SCH_NETEM is not set), so
 # `tc qdisc ... netem` is not available; our impairment works on any kernel and any NIC.
+# Kernel-side loss and duplication (nftables on a bridge between the two stacks, against
+# nginx and lighttpd): test_fault_bridge.sh.
 # usage: test_tcp_interop.sh SRCDIR FLASHCROWD CASE
 #   CASE: none | loss1 | loss5 | reorder25 | dup5 | delay10
 # Each case runs three byte-exact transfers with `flashcrowd xfer`:

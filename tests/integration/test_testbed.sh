@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # Integration test of the test bench itself (scripts/testbed), no DPDK involved.
-# usage: test_testbed.sh SRCDIR [bench|netem]
+# usage: test_testbed.sh SRCDIR [bench|netem|bridge]
 #   bench (default): up twice (the second changes nothing), status, the addresses and
 #         offloads, nginx's three answers (small body, 1 MiB file by size, sha256 and a byte
 #         range, 500), keep-alive, the echo and discard servers, that the kernel does not
 #         answer for the appliance's address, then down twice and that nothing is left.
 #   netem: netem delay 20ms shows in the qdisc, netem off removes it (twice, no error).
+#   bridge: up --bridge (started under a flock, which no server may inherit): fc-app0 and
+#         fc-srv0 are ports of fc-br0 in fc-br, offloads and gso_max_segs 1 on fc-srv0,
+#         frames cross the bridge, nginx and lighttpd answer; `fault` rules appear (both
+#         ports, loss before dup), bad specs exit 2, `fault off` removes them; `up`
+#         without --bridge goes back to the direct pair with the same servers; down.
 # Exit 77 with the reason when it cannot run here (not root, no netns, no netem qdisc).
 set -u
-src=${1:?usage: test_testbed.sh SRCDIR [bench|netem]}
+src=${1:?usage: test_testbed.sh SRCDIR [bench|netem|bridge]}
 mode=${2:-bench}
 tb=$src/scripts/testbed
 skip() { echo "SKIP: $*"; exit 77; }
@@ -50,6 +55,93 @@ if [ "$mode" = netem ]; then
 	ok "netem off: $q"
 	"$tb" down >/dev/null || fail "testbed down failed"
 	echo "PASS: testbed netem"
+	exit 0
+fi
+
+if [ "$mode" = bridge ]; then
+	command -v nft >/dev/null || skip "nftables (nft) is not installed; run scripts/setup"
+	br() { ip netns exec "$FC_TB_BRIDGE_NS" "$@"; }
+	# Servers started under a caller's lock must not keep it (they would block every
+	# other user of the bench for as long as they run).
+	"$tb" down >/dev/null || fail "testbed down failed"
+	lock=$(mktemp)
+	out=$(flock "$lock" "$tb" up --bridge 2>&1)
+	rc=$?
+	[ $rc = 77 ] && { rm -f "$lock"; skip "scripts/testbed up --bridge: $out"; }
+	[ $rc = 0 ] || fail "testbed up --bridge exited $rc: $out"
+	flock -n "$lock" true || fail "a server started by 'up' holds the caller's lock: $(lslocks 2>/dev/null | grep -F "$lock")"
+	rm -f "$lock"
+	ok "up --bridge under a flock: no server kept the lock"
+	eval "$("$tb" env)"
+	[ "$FC_TB_BRIDGED" = 1 ] || fail "env: FC_TB_BRIDGED=$FC_TB_BRIDGED after up --bridge"
+	[ "$(ip netns list | grep -c '^fc-')" = 3 ] || fail "expected 3 fc-* namespaces: $(ip netns list)"
+	for p in fc-brapp fc-brsrv; do
+		l=$(ip -n "$FC_TB_BRIDGE_NS" -d link show dev "$p") || fail "bridge port $p is missing"
+		echo "$l" | grep -q "master $FC_TB_BRIDGE_IF" || fail "$p is not a port of $FC_TB_BRIDGE_IF: $l"
+		echo "$l" | grep -q 'state UP' || fail "$p is not up"
+	done
+	# Each end's peer is a bridge port: veth reports its peer's ifindex.
+	[ "$(app ethtool -S "$FC_TB_APP_IF" | awk '/peer_ifindex/ { print $2 }')" = 		"$(br cat /sys/class/net/fc-brapp/ifindex)" ] || fail "$FC_TB_APP_IF's peer is not fc-brapp"
+	[ "$(srv ethtool -S "$FC_TB_SRV_IF" | awk '/peer_ifindex/ { print $2 }')" = 		"$(br cat /sys/class/net/fc-brsrv/ifindex)" ] || fail "$FC_TB_SRV_IF's peer is not fc-brsrv"
+	srv ethtool -k "$FC_TB_SRV_IF" | grep -q '^tx-checksumming: off' || fail "TX checksum offload is on on $FC_TB_SRV_IF"
+	srv ethtool -k "$FC_TB_SRV_IF" | grep -q '^generic-segmentation-offload: off' || fail "GSO is on on $FC_TB_SRV_IF"
+	g=$(ip -n "$FC_TB_SRV_NS" -d link show dev "$FC_TB_SRV_IF" | grep -o 'gso_max_segs [0-9]*')
+	[ "$g" = "gso_max_segs 1" ] || fail "$FC_TB_SRV_IF: '$g', expected gso_max_segs 1"
+	ok "bridge: $FC_TB_APP_IF <-> fc-brapp [$FC_TB_BRIDGE_NS/$FC_TB_BRIDGE_IF] fc-brsrv <-> $FC_TB_SRV_IF, $g"
+	# Frames cross it: the server's ARP for the appliance's address reaches fc-app0.
+	rx0=$(app cat "/sys/class/net/$FC_TB_APP_IF/statistics/rx_packets")
+	srv ping -c 2 -i 0.2 -W 1 "$FC_TB_APP_IP" >/dev/null 2>&1
+	rx1=$(app cat "/sys/class/net/$FC_TB_APP_IF/statistics/rx_packets")
+	[ "$rx1" -gt "$rx0" ] || fail "nothing from $FC_TB_SRV_IF reached $FC_TB_APP_IF across the bridge"
+	ok "frames cross the bridge ($((rx1 - rx0)) received on $FC_TB_APP_IF)"
+	body=$(srv curl -s -m 5 "http://$FC_TB_SRV_IP/")
+	[ "$body" = "hello from nginx" ] || fail "nginx answered '$body'"
+	sum=$(srv curl -s -m 10 "http://$FC_TB_SRV_IP:$FC_TB_LIGHTTPD_PORT/1m" | sha256sum | cut -d' ' -f1)
+	[ "$sum" = "$BIG_SHA256" ] || fail "lighttpd /1m: sha256 $sum"
+	ok "nginx answers, lighttpd serves /1m (sha256 matches)"
+
+	"$tb" fault 'loss 2.5% dup 5%' >/dev/null || fail "fault 'loss 2.5% dup 5%' failed"
+	r=$(br nft list table netdev fc_fault)
+	for p in fc-brapp fc-brsrv; do
+		echo "$r" | grep -q "hook ingress device \"$p\"" || fail "no ingress chain on $p: $r"
+	done
+	[ "$(echo "$r" | grep -c 'numgen random mod 1000 < 25 .*drop comment "fc-loss 2.5%"')" = 2 ] ||
+		fail "expected a 2.5% drop rule on each port: $r"
+	[ "$(echo "$r" | grep -c 'numgen random mod 1000 < 50 .*dup to "fc-br\(app\|srv\)" comment "fc-dup 5%"')" = 2 ] ||
+		fail "expected a 5% dup rule on each port: $r"
+	echo "$r" | grep -A2 'device "fc-brapp"' | grep -q 'drop' || fail "loss is not the first rule: $r"
+	echo "$r" | grep -q 'dup to "fc-brsrv"' && echo "$r" | grep -q 'dup to "fc-brapp"' ||
+		fail "each port must duplicate to the other: $r"
+	"$tb" status | grep -q 'faults: loss 2.5% dup 5%' || fail "status does not show the faults"
+	c=$("$tb" fault counters) || fail "fault counters failed"
+	[ "$(echo "$c" | grep -cE '^FAULT_(DROPPED|DUPLICATED)_TO_(SRV|APP)=[0-9]+$')" = 4 ] ||
+		fail "fault counters: $c"
+	ok "fault 'loss 2.5% dup 5%': drop then dup on both ports; counters: $(echo "$c" | paste -sd' ')"
+	for bad in 'loss' 'loss 3x' 'loss 101%' 'loss 0.05%' 'jitter 5%'; do
+		"$tb" fault "$bad" >/dev/null 2>&1
+		rc=$?
+		[ $rc = 2 ] || fail "fault '$bad' exited $rc, expected 2"
+	done
+	br nft list table netdev fc_fault >/dev/null 2>&1 || fail "a rejected spec removed the faults"
+	"$tb" fault off >/dev/null || fail "fault off failed"
+	br nft list table netdev fc_fault >/dev/null 2>&1 && fail "the fault table is still there after 'fault off'"
+	"$tb" fault off >/dev/null || fail "a second 'fault off' failed"
+	ok "bad specs exit 2 and change nothing; fault off (twice) removes the rules"
+
+	nginx_pid=$(cat "$FC_TB_RUN_DIR/nginx.pid")
+	"$tb" up >/dev/null || fail "up (back to direct) failed"
+	eval "$("$tb" env)"
+	[ "$FC_TB_BRIDGED" = 0 ] || fail "still bridged after 'up'"
+	ip netns list | grep -q "^$FC_TB_BRIDGE_NS" && fail "$FC_TB_BRIDGE_NS is left after 'up'"
+	[ "$(app ethtool -S "$FC_TB_APP_IF" | awk '/peer_ifindex/ { print $2 }')" = 		"$(srv cat "/sys/class/net/$FC_TB_SRV_IF/ifindex")" ] || fail "$FC_TB_APP_IF's peer is not $FC_TB_SRV_IF"
+	[ "$(cat "$FC_TB_RUN_DIR/nginx.pid")" = "$nginx_pid" ] || fail "going back to direct restarted nginx"
+	body=$(srv curl -s -m 5 "http://$FC_TB_SRV_IP/")
+	[ "$body" = "hello from nginx" ] || fail "nginx answered '$body' after going back to direct"
+	"$tb" fault 'loss 1%' >/dev/null 2>&1 && fail "fault accepted without a bridge"
+	ok "up without --bridge: direct pair again, same nginx (pid $nginx_pid) answering"
+	"$tb" down >/dev/null || fail "testbed down failed"
+	ip netns list | grep -qE '^fc-(app|srv|br)( |$)' && fail "a namespace is left: $(ip netns list)"
+	echo "PASS: testbed bridge"
 	exit 0
 fi
 

@@ -357,9 +357,42 @@ test_build(void)
 	craft_remove(&c);
 }
 
+/* A plan with no request left: nothing captured, or every request filtered out. It
+ * finishes empty; the fuzzer found it sorting a NULL array (UB even for 0 entries). */
+static void
+test_empty_plan(void)
+{
+	struct fc_replay_opts o;
+	struct fc_replay_plan *p;
+	struct fc_pcap_request r;
+	char err[FC_PCAP_ERRLEN];
+
+	fc_replay_opts_default(&o);
+	p = fc_replay_plan_create(&o, err, sizeof(err));
+	CHECK(p != NULL);
+	if (p == NULL)
+		return;
+	CHECK_EQ(fc_replay_plan_finish(p), 0);
+	CHECK_EQ(p->num_reqs, 0);
+	CHECK_EQ(p->num_conns, 0);
+	fc_replay_plan_free(p);
+
+	o.allow_method[o.num_allow_method++] = "PUT";
+	p = fc_replay_plan_create(&o, err, sizeof(err));
+	CHECK(p != NULL);
+	if (p == NULL)
+		return;
+	r = mkreq(0, 0, 0, "GET / HTTP/1.1\r\nHost: a\r\n\r\n", 80);
+	CHECK_EQ(fc_replay_plan_add(p, &r), 1);
+	CHECK_EQ(fc_replay_plan_finish(p), 0);
+	CHECK_EQ(p->num_reqs, 0);
+	fc_replay_plan_free(p);
+}
+
 int
 main(void)
 {
+	test_empty_plan();
 	test_filters();
 	test_rewrite_and_port_map();
 	test_timing_and_workers();
