@@ -306,6 +306,18 @@ struct fc_cidr {
 };
 
 /** A complete, resolved scenario. Initialise with fc_scenario_init(), release with fc_scenario_free(). */
+/**
+ * The netem-style impairment options as written (--impair both ways, --impair-rx,
+ * --impair-tx). lib/net parses the specs (fc_impair_parse()); this library stays free of
+ * DPDK, so it only keeps the text and which flag gave it, for the messages.
+ */
+struct fc_impair_spec {
+	const char *rx;         /**< spec for received frames, NULL = none (points into argv) */
+	const char *tx;         /**< spec for sent frames, NULL = none */
+	const char *rx_flag;    /**< "--impair" or "--impair-rx" */
+	const char *tx_flag;    /**< "--impair" or "--impair-tx" */
+};
+
 struct fc_scenario {
 	struct fc_scenario_target target;       /**< where the load goes */
 	struct fc_scenario_load load;           /**< how much and how */
@@ -333,6 +345,7 @@ struct fc_scenario {
 	bool limits_widened;                    /**< validated against a limits file */
 	char source[256];                       /**< scenario file loaded, "" for flags only */
 	char text[FC_F_COUNT][FC_SCENARIO_TEXT]; /**< values as written ("" = default), for messages */
+	struct fc_impair_spec impair;           /**< --impair* (flags only) */
 };
 
 /** @param sc  filled with the defaults (no allocation) */
@@ -515,6 +528,11 @@ struct fc_serve_conf {
 	char eal[512];          /**< EAL arguments overriding the profile's */
 	char source[256];       /**< routes file loaded, "" for none */
 	char text[3][FC_SCENARIO_TEXT]; /**< connections, cores, memory as written */
+	const char *peer;       /**< --peer as written (points into argv), NULL = not given */
+	uint32_t peer_ip;       /**< network order: the client (or its router) to ARP for */
+	uint16_t listen_port;   /**< --port, default 80 */
+	uint64_t duration_ns;   /**< -d, 0 = until a signal */
+	struct fc_impair_spec impair; /**< --impair* */
 };
 
 /** Default body size of the implicit catch-all route (the ~100 B responses of the benchmarks). */
