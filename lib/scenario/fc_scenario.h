@@ -384,7 +384,7 @@ int fc_scenario_load_string(const char *json, const char *name, struct fc_scenar
 /**
  * Build a scenario from `run` flags (wrk/wrk2 style). --scenario FILE is loaded first and
  * the other flags override it; --limits FILE is loaded into @p limits. The target URL is
- * the last positional argument. Uses getopt_long (resets optind; GNU getopt permutes argv).
+ * the last positional argument. Options and the URL may come in any order (fc_opts.h).
  * To report every error at once, call fc_scenario_validate() even when this fails: values
  * that failed to parse keep their defaults and are not reported twice.
  *

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The table-driven option walk (fc_opts.h). Not getopt_long: getopt keeps global state
- * (optind, optarg), permutes argv in place and cannot take two tables, and each command
- * had grown its own loop and its own wording of the same three errors around it.
+ * The table-driven option walk (fc_opts.h). Not getopt_long: it keeps global state
+ * (optind, optarg), permutes argv in place and takes one table, while commands combine
+ * tables (replay takes run's) and must word the same three errors the same way.
  */
 #include <errno.h>
 #include <string.h>
@@ -27,7 +27,7 @@ find_short(const struct fc_opt *const *tables, char c)
 	return c == 'h' ? &help_opt : NULL;
 }
 
-/* Exact name first, else a unique prefix (getopt_long accepted abbreviations too). */
+/* Exact name first, else a unique prefix, as GNU tools accept. */
 static const struct fc_opt *
 find_long(const struct fc_opt *const *tables, const char *name, size_t len, bool *ambiguous)
 {
@@ -163,7 +163,7 @@ fc_opts_parse(const struct fc_opt *const *tables, int argc, char **argv, fc_opt_
 {
 	struct fc_errors scratch;
 
-	/* Help wins over every error, as it did with getopt: look for it first. */
+	/* Help wins over every error: look for it first. */
 	fc_errors_init(&scratch);
 	if (walk(tables, argc, argv, NULL, NULL, &scratch) == FC_OPTS_HELP)
 		return FC_OPTS_HELP;
