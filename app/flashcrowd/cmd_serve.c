@@ -40,9 +40,9 @@ fc_cmd_serve(int argc, char **argv)
 	fc_serve_init(&conf);
 	rc = fc_serve_from_argv(argc, argv, &conf, &errs);
 	if (rc == FC_SCENARIO_HELP) {
-		printf("Serves until -d passes or SIGINT/SIGTERM; --profile, --iface, --local-ip and\n"
-		       "--peer are required.\n\n");
 		fc_serve_usage(stdout);
+		printf("\nServes until -d passes or SIGINT/SIGTERM; --profile, --iface, --local-ip and\n"
+		       "--peer are required.\n");
 		fc_serve_free(&conf);
 		return FC_EXIT_OK;
 	}
