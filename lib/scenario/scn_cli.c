@@ -372,7 +372,7 @@ fc_scn_run_argv(const struct fc_opt *const *tables, int argc, char **argv, fc_op
 
 	rc = fc_opts_parse(tables, argc, argv, on_file_opt, &x, errs);
 	if (rc != 0)
-		return rc == FC_OPTS_HELP ? FC_SCENARIO_HELP : rc;
+		return rc == FC_OPTS_HELP ? FC_SCENARIO_HELP : -EBADMSG;
 	if (x.limits_file)
 		fc_limits_load(x.limits_file, limits, errs);
 	if (x.scenario)
@@ -412,6 +412,7 @@ fc_scenario_from_argv(int argc, char **argv, struct fc_scenario *sc, struct fc_l
 		struct fc_errors *errs)
 {
 	const struct fc_opt *const tables[] = {fc_scn_run_opts, fc_impair_opt_table, NULL};
+	int rc = fc_scn_run_argv(tables, argc, argv, NULL, NULL, sc, limits, errs);
 
-	return fc_scn_run_argv(tables, argc, argv, NULL, NULL, sc, limits, errs);
+	return rc == -EBADMSG ? -EINVAL : rc;
 }

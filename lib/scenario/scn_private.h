@@ -16,7 +16,8 @@ bool fc_scn_opt_in(const struct fc_opt *table, const struct fc_opt *o);
 /*
  * Apply `run`'s options (and the impairment ones) of @p tables to @p sc, --scenario and
  * --limits first; options of the other tables go to @p extra. The last positional
- * argument is the target URL. Returns 0, FC_SCENARIO_HELP or -EINVAL.
+ * argument is the target URL. Returns 0, FC_SCENARIO_HELP, -EBADMSG after syntax errors
+ * (unknown option, missing value: nothing applied) or -EINVAL after bad values.
  */
 int fc_scn_run_argv(const struct fc_opt *const *tables, int argc, char **argv, fc_opt_fn extra,
 		    void *extra_arg, struct fc_scenario *sc, struct fc_limits *limits,

@@ -368,16 +368,17 @@ fc_replay_conf_from_argv(int argc, char **argv, struct fc_replay_conf *c, struct
 		rc = fc_scn_run_argv(tables, argc, argv, on_opt, &x, &c->sc, &c->limits, errs);
 	if (rc == FC_SCENARIO_HELP)
 		return rc;
+	c->plan.speed = c->speed;
+	c->plan.max_wait_ns = c->max_wait_ns;
+	/* After a syntax error nothing was applied: what is missing is unknown. */
+	if (rc == -EBADMSG)
+		return -EINVAL;
 	check_lists(&x, errs);
 	if (c->pcap == NULL)
 		fc_errors_add(errs, "--pcap: missing (the capture file to replay, pcap or pcapng)");
-	c->plan.speed = c->speed;
-	c->plan.max_wait_ns = c->max_wait_ns;
 	if (!c->raw) {
 		/* Validated even after errors, so every mistake is reported in one pass. */
 		fc_scenario_validate(&c->sc, &c->limits, errs);
-		if (!c->sc.target.set && !c->sc.embedded)
-			fc_errors_add(errs, "target: missing URL (e.g. http://198.18.0.2/)");
 	}
 	return fc_errors_total(errs) > before ? -EINVAL : 0;
 }
