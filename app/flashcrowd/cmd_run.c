@@ -255,15 +255,12 @@ fc_cmd_run(int argc, char **argv)
 	fc_errors_init(&errs);
 	fc_scenario_init(&st->sc);
 	fc_limits_default(&st->limits);
-	if (fc_impair_opts_take(&argc, argv, &st->impair) != 0) {
-		exit_code = FC_EXIT_INPUT;
-		goto out_scenario;
-	}
 	rc = fc_scenario_from_argv(argc, argv, &st->sc, &st->limits, &errs);
 	if (rc == FC_SCENARIO_HELP) {
 		fc_scenario_usage(stdout);
 		goto out_scenario;
 	}
+	fc_impair_opts_from_spec(&st->sc.impair, &st->impair, &errs);
 	if (rc == 0)
 		rc = fc_scenario_validate(&st->sc, &st->limits, &errs);
 	if (rc == 0)

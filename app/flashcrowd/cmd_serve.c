@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include <cJSON.h>
+
 #include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
@@ -26,18 +27,6 @@
 #include "impair_opts.h"
 #include "pair.h"
 #include "fc_server.h"
-
-static void
-usage(FILE *f)
-{
-	fprintf(f, "usage: flashcrowd serve --profile drivers_cfg/X.json --iface IF --local-ip A.B.C.D/LEN\n"
-		"           --peer A.B.C.D [--port N] [-d DURATION] [--json FILE] [route and port options]\n"
-		"Serves HTTP/1.1 (keep-alive, pipelining, close, chunked, delays) from the userspace\n"
-		"stack until -d passes or SIGINT/SIGTERM. --peer is the client (or router) to ARP for.\n"
-		"--json FILE writes the final counters (requests, and the stack's connections: accepts,\n"
-		"retransmissions, SYNs dropped and those for want of a connection slot, TIME_WAITs).\n\n");
-	fc_serve_usage(f);
-}
 
 /* serve --json: the final counters, for scripts (what the two summary lines print). */
 static int
@@ -85,36 +74,22 @@ fc_cmd_serve(int argc, char **argv)
 	struct fc_limits limits;
 	struct fc_errors errs;
 	struct fc_impair_opts imp;
-	uint64_t duration = 0, port = 80;
-	uint32_t peer_ip = 0;
 	int rc, exit_code = FC_EXIT_OK;
 
 	fc_errors_init(&errs);
 	fc_limits_default(&limits);
 	fc_serve_init(&conf);
-	if (fc_impair_opts_take(&argc, argv, &imp) != 0)
-		return FC_EXIT_INPUT;
-	/* Options of the process, not of the HTTP configuration. */
-	const char *peer = fc_argv_take(&argc, argv, "peer", NULL);
-	const char *port_s = fc_argv_take(&argc, argv, "port", "-p");
-	const char *dur_s = fc_argv_take(&argc, argv, "duration", "-d");
-	const char *json_path = fc_argv_take(&argc, argv, "json", NULL);
-
-	if (peer == NULL || fc_ip_parse(peer, &peer_ip, NULL) != 0)
-		fc_errors_add(&errs, "--peer: %s", peer ? "value is not an IPv4 address" :
-			      "missing (the client, or the router in front of it, to ARP for)");
-	if (port_s && (fc_parse_count(port_s, &port) != 0 || port == 0 || port > 65535))
-		fc_errors_add(&errs, "--port: %s is not in 1..65535", port_s);
-	if (dur_s && (fc_parse_duration(dur_s, &duration) != 0 || duration == 0))
-		fc_errors_add(&errs, "-d: %s is not a duration", dur_s);
-	if (json_path && json_path[0] == '\0')
-		fc_errors_add(&errs, "--json: missing file name");
 	rc = fc_serve_from_argv(argc, argv, &conf, &errs);
 	if (rc == FC_SCENARIO_HELP) {
-		usage(stdout);
+		fc_serve_usage(stdout);
+		printf("\nServes until -d passes or SIGINT/SIGTERM; --profile, --iface, --local-ip and\n"
+		       "--peer are required.\n");
 		fc_serve_free(&conf);
 		return FC_EXIT_OK;
 	}
+	if (conf.peer == NULL)
+		fc_errors_add(&errs, "--peer: missing (the client, or the router in front of it, to ARP for)");
+	fc_impair_opts_from_spec(&conf.impair, &imp, &errs);
 	/* Validate even after errors, so every mistake is reported in one pass. */
 	fc_serve_validate(&conf, &limits, &errs);
 	if (conf.profile_path[0] == '\0' || conf.port.iface[0] == '\0' || conf.port.local_ip == 0)
@@ -147,15 +122,15 @@ fc_cmd_serve(int argc, char **argv)
 		goto out_pair; /* releases whatever the bring-up got to (EAL, ports) */
 	}
 	fc_signals_install();
-	printf("serve: waiting for the peer %s to answer ARP\n", peer);
+	printf("serve: waiting for the peer %s to answer ARP\n", conf.peer);
 	fflush(stdout);
 
 	struct rte_ether_addr peer_mac;
 	uint64_t start = fc_now_ns();
 	/* A server waits for its client as long as it runs (or for -d). */
-	rc = fc_pair_resolve(&pair, peer_ip, duration, true, &peer_mac);
+	rc = fc_pair_resolve(&pair, conf.peer_ip, conf.duration_ns, true, &peer_mac);
 	if (rc != 0) {
-		fprintf(stderr, "error: cannot resolve the peer %s: %s\n", peer,
+		fprintf(stderr, "error: cannot resolve the peer %s: %s\n", conf.peer,
 			fc_stop_requested ? "stopped before it answered ARP" : "no ARP reply");
 		exit_code = FC_EXIT_RUNTIME;
 		goto out_pair;
@@ -178,7 +153,7 @@ fc_cmd_serve(int argc, char **argv)
 		ws[i].lcore = pair.client_lcores[i];
 		ws[i].io.port_id = pair.client_port;
 		ws[i].io.queue = (uint16_t)i;
-		ws[i].listen_port = (uint16_t)port;
+		ws[i].listen_port = conf.listen_port;
 		rc = fc_server_worker_init(&ws[i], http, &tc, &nc, &peer_mac, conf.connections,
 					   (int)rte_lcore_to_socket_id(ws[i].lcore));
 		if (rc == 0)
@@ -191,7 +166,7 @@ fc_cmd_serve(int argc, char **argv)
 		}
 	}
 	printf("serve: http://%s:%u/ on %s, %u worker%s, %u route%s\n",
-	       fc_ip_str(conf.port.local_ip, (char[16]){0}), (unsigned)port, conf.port.iface,
+	       fc_ip_str(conf.port.local_ip, (char[16]){0}), (unsigned)conf.listen_port, conf.port.iface,
 	       threads, threads > 1 ? "s" : "", conf.num_routes, conf.num_routes > 1 ? "s" : "");
 	fflush(stdout);
 	for (unsigned i = 0; i < threads; i++)
@@ -199,7 +174,7 @@ fc_cmd_serve(int argc, char **argv)
 
 	uint64_t prev = 0;
 	start = fc_now_ns();
-	for (unsigned sec = 1; !fc_stop_requested && (duration == 0 || fc_now_ns() - start < duration);) {
+	for (unsigned sec = 1; !fc_stop_requested && (conf.duration_ns == 0 || fc_now_ns() - start < conf.duration_ns);) {
 		struct timespec ts = {0, 50000000};
 
 		nanosleep(&ts, NULL);
@@ -243,6 +218,7 @@ fc_cmd_serve(int argc, char **argv)
 	if (tot.requests)
 		printf(", %.0f cycles per request", (double)busy / (double)tot.requests);
 	printf("\n");
+	fc_hist_free(svc);
 	/* What the stack did with the connections: a SYN dropped for want of a TCB is never
 	 * silent (each costs the client a SYN retransmission timeout). */
 	struct fc_tcp_counters tcn = {0};
@@ -266,11 +242,10 @@ fc_cmd_serve(int argc, char **argv)
 	       (unsigned long)tcn.syn_drops, (unsigned long)tcn.syn_no_slot,
 	       (unsigned long)tcn.time_wait_reuse, (unsigned long)tcn.time_wait_reclaimed,
 	       (unsigned long)tcn.rst_tx, (unsigned long)tcn.unknown_flow);
-	if (json_path != NULL && write_json(json_path, &tot, &tcn, elapsed_s) != 0) {
-		fprintf(stderr, "error: cannot write %s\n", json_path);
+	if (conf.json_path != NULL && write_json(conf.json_path, &tot, &tcn, elapsed_s) != 0) {
+		fprintf(stderr, "error: cannot write %s\n", conf.json_path);
 		exit_code = FC_EXIT_RUNTIME;
 	}
-	fc_hist_free(svc);
 out_pair:
 	if (ws != NULL) {
 		for (unsigned i = 0; i < threads; i++)

@@ -5,7 +5,6 @@
  * that the data path is real, and the first thing to try on a new NIC or profile.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 
 #include <rte_ethdev.h>
 
+#include "fc_opts.h"
 #include "fc_scenario.h"
 #include "pair.h"
 #include "cli_util.h"
@@ -21,62 +21,62 @@
 
 #define BURST 32
 
+enum { U_PROFILE = 1, U_IFACE, U_LOCAL_IP, U_GATEWAY, U_RESOLVE, U_DURATION, U_EAL };
+
+static const struct fc_opt up_opts[] = {
+	{"profile", 0, true, U_PROFILE, "FILE", "port profile, e.g. drivers_cfg/af_packet.json"},
+	{"iface", 0, true, U_IFACE, "IF", "interface for the profile's PMD"},
+	{"local-ip", 0, true, U_LOCAL_IP, "A.B.C.D/LEN", "the appliance's own address"},
+	{"gateway", 0, true, U_GATEWAY, "A.B.C.D", "next hop for off-link hosts"},
+	{"resolve", 0, true, U_RESOLVE, "A.B.C.D", "ARP-resolve this host (exit 1 if it does not answer)"},
+	{"duration", 'd', true, U_DURATION, "D", "run this long, 1ms..24h (default 10s)"},
+	{"eal", 0, true, U_EAL, "'...'", "EAL arguments overriding the profile's"},
+	{NULL, 0, false, 0, NULL, NULL},
+};
+
+struct up_args {
+	const char *v[U_EAL + 1];       /* by id */
+	uint64_t duration;
+};
+
 static void
-usage(FILE *f)
+on_opt(void *arg, const struct fc_opt *o, const char *flag, const char *v, struct fc_errors *errs)
 {
-	fprintf(f,
-		"usage: flashcrowd up --profile drivers_cfg/X.json --iface IF --local-ip A.B.C.D/LEN\n"
-		"                     [--gateway A.B.C.D] [--resolve A.B.C.D] [-d DURATION] [--eal '...']\n"
-		"Brings the port up, answers ARP and ICMP echo for --local-ip, and with --resolve\n"
-		"ARP-resolves that host (exit 1 if it does not answer). Runs for -d (default 10s) or\n"
-		"until SIGINT/SIGTERM.\n");
+	struct up_args *a = arg;
+
+	if (o == NULL)
+		fc_errors_add(errs, "\"%s\": unexpected argument", v);
+	else if (o->id != U_DURATION)
+		a->v[o->id] = v;
+	else if (fc_parse_duration(v, &a->duration) != 0 || a->duration == 0 ||
+		 a->duration > 24 * 3600e9)
+		fc_opts_bad(errs, flag, v, "a duration between 1ms and 24h (e.g. 10s)");
 }
 
 int
 fc_cmd_up(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"profile", required_argument, NULL, 'p'},
-		{"iface", required_argument, NULL, 'i'},
-		{"local-ip", required_argument, NULL, 'l'},
-		{"gateway", required_argument, NULL, 'g'},
-		{"resolve", required_argument, NULL, 'r'},
-		{"duration", required_argument, NULL, 'd'},
-		{"eal", required_argument, NULL, 'e'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	const char *profile = NULL, *iface = NULL, *local_ip = NULL, *gateway = NULL, *eal = NULL;
-	const char *resolve_s = NULL;
-	uint32_t resolve_ip = 0;
-	uint64_t duration = 10ull * 1000000000ull;
-	int c;
+	static const struct fc_opt *const tables[] = {up_opts, NULL};
+	struct up_args a = {.duration = 10ull * 1000000000ull};
+	struct fc_errors errs;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'p': profile = optarg; break;
-		case 'i': iface = optarg; break;
-		case 'l': local_ip = optarg; break;
-		case 'g': gateway = optarg; break;
-		case 'r': resolve_s = optarg; break;
-		case 'e': eal = optarg; break;
-		case 'd':
-			if (fc_parse_duration(optarg, &duration) != 0 || duration == 0 ||
-			    duration > 24 * 3600e9) {
-				fprintf(stderr, "error: -d: value '%s' is not a duration between 1ms "
-					"and 24h (e.g. 10s)\n", optarg);
-				return FC_EXIT_INPUT;
-			}
-			break;
-		case 'h': usage(stdout); return FC_EXIT_OK;
-		default: usage(stderr); return FC_EXIT_INPUT;
-		}
+	fc_errors_init(&errs);
+	if (fc_opts_parse(tables, argc, argv, on_opt, &a, &errs) == FC_OPTS_HELP) {
+		printf("usage: flashcrowd up --profile drivers_cfg/X.json --iface IF --local-ip A.B.C.D/LEN\n"
+		       "Brings the port up, answers ARP and ICMP echo for --local-ip, and with --resolve\n"
+		       "ARP-resolves that host. Runs for -d or until SIGINT/SIGTERM.\n\n");
+		fc_opts_help(tables, stdout);
+		return FC_EXIT_OK;
 	}
-	if (optind != argc) {
-		fprintf(stderr, "error: unexpected argument '%s'\n", argv[optind]);
+	if (fc_errors_total(&errs)) {
+		fc_errors_print(&errs, stderr);
 		return FC_EXIT_INPUT;
 	}
+	const char *profile = a.v[U_PROFILE], *iface = a.v[U_IFACE], *local_ip = a.v[U_LOCAL_IP];
+	const char *gateway = a.v[U_GATEWAY], *eal = a.v[U_EAL], *resolve_s = a.v[U_RESOLVE];
+	uint32_t resolve_ip = 0;
+	uint64_t duration = a.duration;
+
 	if (resolve_s && fc_ip_parse(resolve_s, &resolve_ip, NULL) != 0) {
 		fprintf(stderr, "error: --resolve: value '%s' is not an IPv4 address\n", resolve_s);
 		return FC_EXIT_INPUT;

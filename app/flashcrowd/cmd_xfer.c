@@ -10,7 +10,6 @@
  *            FNV-1a 64 digest so the caller can compare with the file
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 #include "cli_util.h"
 #include "fc_clock.h"
 #include "commands.h"
+#include "fc_opts.h"
 #include "fc_scenario.h"
 #include "fc_tcp.h"
 #include "fc_engine.h"
@@ -165,82 +165,104 @@ static const struct fc_tcp_ops xfer_ops = {
 	.on_writable = x_writable, .on_closed = x_closed,
 };
 
+enum { X_PROFILE = 1, X_IFACE, X_LOCAL_IP, X_GATEWAY, X_EAL, X_MODE, X_BYTES, X_PATH, X_DURATION };
+
+static const struct fc_opt xfer_opts[] = {
+	{"mode", 0, true, X_MODE, "echo|discard|get", "what to do (default echo)"},
+	{"bytes", 0, true, X_BYTES, "N", "bytes to send for echo and discard, 1..16Gi (default 1Mi)"},
+	{"path", 0, true, X_PATH, "/P", "path to GET (default /)"},
+	{"duration", 'd', true, X_DURATION, "D", "give up after D (default 60s)"},
+	{"profile", 0, true, X_PROFILE, "FILE", "port profile, e.g. drivers_cfg/af_packet.json"},
+	{"iface", 0, true, X_IFACE, "IF", "interface for the profile's PMD"},
+	{"local-ip", 0, true, X_LOCAL_IP, "A.B.C.D/LEN", "the appliance's own address"},
+	{"gateway", 0, true, X_GATEWAY, "A.B.C.D", "next hop when the peer is off-link"},
+	{"eal", 0, true, X_EAL, "'...'", "EAL arguments overriding the profile's"},
+	{NULL, 0, false, 0, NULL, NULL},
+};
+
+static const struct fc_opt *const xfer_tables[] = {xfer_opts, fc_impair_opt_table, NULL};
+
+struct xfer_args {
+	const char *profile, *iface, *local_ip, *gateway, *eal, *path, *target;
+	struct fc_impair_spec impair;
+	struct xfer *x;
+	uint64_t limit;
+};
+
 static void
-usage(FILE *f)
+on_opt(void *arg, const struct fc_opt *o, const char *flag, const char *v, struct fc_errors *errs)
 {
-	fprintf(f,
-		"usage: flashcrowd xfer --profile P --iface IF --local-ip A.B.C.D/LEN\n"
-		"           --mode echo|discard|get [--bytes N] [--path /P] [-d TIMEOUT]\n"
-		"           [--impair SPEC | --impair-rx SPEC --impair-tx SPEC] HOST:PORT\n"
-		"SPEC is netem-style: 'loss 2%%', 'delay 10ms 5ms', 'delay 2ms reorder 25%%',\n"
-		"'duplicate 5%%', applied at the appliance's port.\n");
+	struct xfer_args *a = arg;
+
+	if (o == NULL) {
+		if (a->target)
+			fc_errors_add(errs, "\"%s\": unexpected argument (the target is the last one)", a->target);
+		a->target = v;
+		return;
+	}
+	if (fc_impair_spec_take(&a->impair, o, flag, v))
+		return;
+	switch (o->id) {
+	case X_PROFILE: a->profile = v; break;
+	case X_IFACE: a->iface = v; break;
+	case X_LOCAL_IP: a->local_ip = v; break;
+	case X_GATEWAY: a->gateway = v; break;
+	case X_EAL: a->eal = v; break;
+	case X_PATH: a->path = v; break;
+	case X_MODE:
+		if (strcmp(v, "echo") == 0)
+			a->x->mode = XFER_ECHO;
+		else if (strcmp(v, "discard") == 0)
+			a->x->mode = XFER_DISCARD;
+		else if (strcmp(v, "get") == 0)
+			a->x->mode = XFER_GET;
+		else
+			fc_opts_bad(errs, flag, v, "echo, discard or get");
+		break;
+	case X_BYTES:
+		if (fc_parse_size(v, &a->x->total) != 0 || a->x->total == 0 || a->x->total > (1ull << 34))
+			fc_opts_bad(errs, flag, v, "a size between 1 and 16Gi");
+		break;
+	case X_DURATION:
+		if (fc_parse_duration(v, &a->limit) != 0 || a->limit == 0)
+			fc_opts_bad(errs, flag, v, "a duration");
+		break;
+	}
 }
 
 int
 fc_cmd_xfer(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"profile", required_argument, NULL, 'p'}, {"iface", required_argument, NULL, 'i'},
-		{"local-ip", required_argument, NULL, 'l'}, {"gateway", required_argument, NULL, 'g'},
-		{"eal", required_argument, NULL, 'e'}, {"mode", required_argument, NULL, 'm'},
-		{"bytes", required_argument, NULL, 'b'}, {"path", required_argument, NULL, 'P'},
-		{"duration", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	const char *profile = NULL, *iface = NULL, *local_ip = NULL, *gateway = NULL, *eal = NULL;
 	struct xfer x = {.mode = XFER_ECHO, .total = 1 << 20, .mismatch_at = UINT64_MAX,
 			 .fnv = 0xcbf29ce484222325ull};
-	const char *path = "/";
-	uint64_t limit = 60ull * 1000000000ull;
+	struct xfer_args a = {.x = &x, .path = "/", .limit = 60ull * 1000000000ull};
 	struct fc_impair_opts imp;
-	int c;
+	struct fc_errors errs;
 
-	if (fc_impair_opts_take(&argc, argv, &imp) != 0)
-		return FC_EXIT_INPUT;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'p': profile = optarg; break;
-		case 'i': iface = optarg; break;
-		case 'l': local_ip = optarg; break;
-		case 'g': gateway = optarg; break;
-		case 'e': eal = optarg; break;
-		case 'P': path = optarg; break;
-		case 'm':
-			if (strcmp(optarg, "echo") == 0) x.mode = XFER_ECHO;
-			else if (strcmp(optarg, "discard") == 0) x.mode = XFER_DISCARD;
-			else if (strcmp(optarg, "get") == 0) x.mode = XFER_GET;
-			else {
-				fprintf(stderr, "error: --mode: value '%s' is not echo, discard or get\n", optarg);
-				return FC_EXIT_INPUT;
-			}
-			break;
-		case 'b':
-			if (fc_parse_size(optarg, &x.total) != 0 || x.total == 0 || x.total > (1ull << 34)) {
-				fprintf(stderr, "error: --bytes: value '%s' is not a size between 1 and 16Gi\n", optarg);
-				return FC_EXIT_INPUT;
-			}
-			break;
-		case 'd':
-			if (fc_parse_duration(optarg, &limit) != 0 || limit == 0) {
-				fprintf(stderr, "error: -d: value '%s' is not a duration\n", optarg);
-				return FC_EXIT_INPUT;
-			}
-			break;
-		case 'h': usage(stdout); return FC_EXIT_OK;
-		default: usage(stderr); return FC_EXIT_INPUT;
-		}
+	fc_errors_init(&errs);
+	if (fc_opts_parse(xfer_tables, argc, argv, on_opt, &a, &errs) == FC_OPTS_HELP) {
+		printf("usage: flashcrowd xfer --profile P --iface IF --local-ip A.B.C.D/LEN [options] HOST:PORT\n"
+		       "SPEC is netem-style: 'loss 2%%', 'delay 10ms 5ms', 'delay 2ms reorder 25%%',\n"
+		       "'duplicate 5%%', applied at the appliance's port.\n\n");
+		fc_opts_help(xfer_tables, stdout);
+		return FC_EXIT_OK;
 	}
-	if (optind != argc - 1) {
-		usage(stderr);
+	if (a.target == NULL)
+		fc_errors_add(&errs, "target: missing (HOST:PORT, the last argument)");
+	fc_impair_opts_from_spec(&a.impair, &imp, &errs);
+	if (fc_errors_total(&errs)) {
+		fc_errors_print(&errs, stderr);
 		return FC_EXIT_INPUT;
 	}
+	const char *profile = a.profile, *iface = a.iface, *local_ip = a.local_ip;
+	const char *gateway = a.gateway, *eal = a.eal, *path = a.path;
+	uint64_t limit = a.limit;
 	char host[64];
 	unsigned port = 0;
 	uint32_t ip;
-	if (sscanf(argv[optind], "%63[0-9.]:%u", host, &port) != 2 || port == 0 || port > 65535 ||
+	if (sscanf(a.target, "%63[0-9.]:%u", host, &port) != 2 || port == 0 || port > 65535 ||
 	    fc_ip_parse(host, &ip, NULL) != 0) {
-		fprintf(stderr, "error: target: value '%s' is not A.B.C.D:PORT\n", argv[optind]);
+		fprintf(stderr, "error: target: value '%s' is not A.B.C.D:PORT\n", a.target);
 		return FC_EXIT_INPUT;
 	}
 	uint32_t ipnet;

@@ -146,17 +146,4 @@ void fc_pair_print_server(struct fc_pair *p, FILE *f);
 /** Stop embedded servers, close ports, release EAL. Safe on a partial bring-up. */
 void fc_pair_down(struct fc_pair *p);
 
-/**
- * Build the EAL --lcores map: lcore 0 (control) on the first allowed CPU, workers on the
- * other CPUs first, then sharing. The control core sleeps between ticks, so sharing its CPU
- * costs a worker little. Writes e.g. "0@0,1@1,2@0". With @p from_end the CPU list is
- * walked backwards (control on the last CPU, workers from the one before it), which is how
- * `serve` leaves the first CPUs to a `run` process on the same machine.
- * @return 0, or -ENOSPC
- */
-int fc_lcore_map(unsigned nb_workers, bool from_end, char *out, size_t len);
-
-/** The drivers_cfg folder: $FC_DRIVERS_CFG, else the source tree's, else the installed one. */
-const char *fc_drivers_cfg_dir(void);
-
 #endif

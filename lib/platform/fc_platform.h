@@ -187,4 +187,25 @@ unsigned fc_platform_check_numa(const struct fc_port *port, FILE *f);
 int fc_template_expand(const char *tmpl, const char *iface, uint16_t queues,
 		       char *out, size_t outlen);
 
+/**
+ * Build the EAL --lcores map: lcore 0 (control) on the first allowed CPU, workers on the
+ * other CPUs first, then sharing. The control core sleeps between ticks, so sharing its CPU
+ * costs a worker little. Writes e.g. "0@0,1@1,2@0". With @p from_end the CPU list is
+ * walked backwards (control on the last CPU, workers from the one before it), which is how
+ * `serve` leaves the first CPUs to a `run` process on the same machine.
+ * @param nb_workers  worker lcores besides the control one
+ * @param from_end    walk the allowed CPUs from the last one
+ * @param out         receives the map
+ * @param len         size of @p out
+ * @return 0, or -ENOSPC when @p out is too small
+ */
+int fc_lcore_map(unsigned nb_workers, bool from_end, char *out, size_t len);
+
+/**
+ * The drivers_cfg folder: $FC_DRIVERS_CFG, else the source tree's (when it exists), else
+ * the installed one.
+ * @return a path (static storage or the environment's)
+ */
+const char *fc_drivers_cfg_dir(void);
+
 #endif /* FC_PLATFORM_H */

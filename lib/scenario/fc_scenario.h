@@ -335,6 +335,18 @@ struct fc_cidr {
 typedef int (*fc_scenario_resolve_fn)(const char *name, uint32_t *ip, char *why, size_t len);
 
 /** A complete, resolved scenario. Initialise with fc_scenario_init(), release with fc_scenario_free(). */
+/**
+ * The netem-style impairment options as written (--impair both ways, --impair-rx,
+ * --impair-tx). lib/net parses the specs (fc_impair_parse()); this library stays free of
+ * DPDK, so it only keeps the text and which flag gave it, for the messages.
+ */
+struct fc_impair_spec {
+	const char *rx;         /**< spec for received frames, NULL = none (points into argv) */
+	const char *tx;         /**< spec for sent frames, NULL = none */
+	const char *rx_flag;    /**< "--impair" or "--impair-rx" */
+	const char *tx_flag;    /**< "--impair" or "--impair-tx" */
+};
+
 struct fc_scenario {
 	struct fc_scenario_target target;       /**< where the load goes */
 	struct fc_scenario_load load;           /**< how much and how */
@@ -369,6 +381,7 @@ struct fc_scenario {
 	unsigned num_tolerance;                 /**< entries in @p tolerance */
 	char text[FC_F_COUNT][FC_SCENARIO_TEXT]; /**< values as written ("" = default), for messages */
 	fc_scenario_resolve_fn resolve;         /**< target host names, fc_scenario_resolve_ipv4() by default */
+	struct fc_impair_spec impair;           /**< --impair* (flags only) */
 };
 
 /** @param sc  filled with the defaults (no allocation) */
@@ -407,7 +420,7 @@ int fc_scenario_load_string(const char *json, const char *name, struct fc_scenar
 /**
  * Build a scenario from `run` flags (wrk/wrk2 style). --scenario FILE is loaded first and
  * the other flags override it; --limits FILE is loaded into @p limits. The target URL is
- * the last positional argument. Uses getopt_long (resets optind; GNU getopt permutes argv).
+ * the last positional argument. Options and the URL may come in any order (fc_opts.h).
  * To report every error at once, call fc_scenario_validate() even when this fails: values
  * that failed to parse keep their defaults and are not reported twice.
  *
@@ -592,6 +605,12 @@ struct fc_serve_conf {
 	char eal[512];          /**< EAL arguments overriding the profile's */
 	char source[256];       /**< routes file loaded, "" for none */
 	char text[3][FC_SCENARIO_TEXT]; /**< connections, cores, memory as written */
+	const char *peer;       /**< --peer as written (points into argv), NULL = not given */
+	const char *json_path;  /**< --json: the final counters (points into argv), or NULL */
+	uint32_t peer_ip;       /**< network order: the client (or its router) to ARP for */
+	uint16_t listen_port;   /**< --port, default 80 */
+	uint64_t duration_ns;   /**< -d, 0 = until a signal */
+	struct fc_impair_spec impair; /**< --impair* */
 };
 
 /** Default body size of the implicit catch-all route (the ~100 B responses of the benchmarks). */

@@ -6,7 +6,22 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "fc_opts.h"
 #include "fc_scenario.h"
+
+/* `run`'s option table; replay combines it with its own. */
+extern const struct fc_opt fc_scn_run_opts[];
+/* Is @p o an entry of @p table? (Ids are per table, so membership tells the owner.) */
+bool fc_scn_opt_in(const struct fc_opt *table, const struct fc_opt *o);
+/*
+ * Apply `run`'s options (and the impairment ones) of @p tables to @p sc, --scenario and
+ * --limits first; options of the other tables go to @p extra. The last positional
+ * argument is the target URL. Returns 0, FC_SCENARIO_HELP, -EBADMSG after syntax errors
+ * (unknown option, missing value: nothing applied) or -EINVAL after bad values.
+ */
+int fc_scn_run_argv(const struct fc_opt *const *tables, int argc, char **argv, fc_opt_fn extra,
+		    void *extra_arg, struct fc_scenario *sc, struct fc_limits *limits,
+		    struct fc_errors *errs);
 
 char *fc_fmt_rate(double r, char *buf, size_t len);
 int fc_parse_ipv4(const char *s, uint32_t *ip);

@@ -4,7 +4,6 @@
  * checked against the envelope, then handed to lib/http to render once.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +21,7 @@ fc_serve_init(struct fc_serve_conf *c)
 	c->connections = 10000;
 	c->cores = 1;
 	c->memory = 512ull << 20;
+	c->listen_port = 80;
 }
 
 static void
@@ -207,217 +207,235 @@ fc_serve_load_file(const char *path, struct fc_serve_conf *c, struct fc_errors *
 /* ---- flags ---- */
 
 enum {
-	S_ROUTES = 256, S_STATUS, S_BODY_SIZE, S_BODY, S_BODY_FILE, S_CONTENT_TYPE, S_CHUNKED,
-	S_CHUNK_SIZE, S_DELAY, S_MEMORY, S_PROFILE, S_IFACE, S_LOCAL_IP, S_GATEWAY, S_EAL,
+	S_ROUTES = 1, S_STATUS, S_BODY_SIZE, S_BODY, S_BODY_FILE, S_HEADER, S_CONTENT_TYPE,
+	S_CHUNKED, S_CHUNK_SIZE, S_DELAY, S_CONNECTIONS, S_THREADS, S_MEMORY, S_PROFILE, S_IFACE,
+	S_LOCAL_IP, S_GATEWAY, S_EAL, S_PEER, S_PORT, S_DURATION, S_JSON,
 };
 
-static const struct option serve_opts[] = {
-	{"routes", required_argument, NULL, S_ROUTES},
-	{"status", required_argument, NULL, S_STATUS},
-	{"body-size", required_argument, NULL, S_BODY_SIZE},
-	{"body", required_argument, NULL, S_BODY},
-	{"body-file", required_argument, NULL, S_BODY_FILE},
-	{"header", required_argument, NULL, 'H'},
-	{"content-type", required_argument, NULL, S_CONTENT_TYPE},
-	{"chunked", no_argument, NULL, S_CHUNKED},
-	{"chunk-size", required_argument, NULL, S_CHUNK_SIZE},
-	{"delay", required_argument, NULL, S_DELAY},
-	{"connections", required_argument, NULL, 'c'},
-	{"threads", required_argument, NULL, 't'},
-	{"memory", required_argument, NULL, S_MEMORY},
-	{"profile", required_argument, NULL, S_PROFILE},
-	{"iface", required_argument, NULL, S_IFACE},
-	{"local-ip", required_argument, NULL, S_LOCAL_IP},
-	{"gateway", required_argument, NULL, S_GATEWAY},
-	{"eal", required_argument, NULL, S_EAL},
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
+static const struct fc_opt serve_opts[] = {
+	{"peer", 0, true, S_PEER, "A.B.C.D", "the client (or its router) to ARP for"},
+	{"port", 'p', true, S_PORT, "N", "TCP port to listen on (default 80)"},
+	{"duration", 'd', true, S_DURATION, "D", "serve this long (default: until SIGINT/SIGTERM)"},
+	{"json", 0, true, S_JSON, "FILE", "write the final counters (requests; the stack's accepts, retransmissions, SYNs dropped and those for want of a connection slot, TIME_WAITs)"},
+	{"routes", 0, true, S_ROUTES, "FILE", "JSON routes file (docs/scenarios.md, \"serve\"); flags add a catch-all"},
+	{"status", 0, true, S_STATUS, "N", "status of the catch-all route (default 200)"},
+	{"body-size", 0, true, S_BODY_SIZE, "SIZE", "generated body, 0..1Mi (default 100 when nothing else is given)"},
+	{"body", 0, true, S_BODY, "STR", "literal body"},
+	{"body-file", 0, true, S_BODY_FILE, "FILE", "body read once from FILE (up to 16Mi)"},
+	{"header", 'H', true, S_HEADER, "'N: V'", "extra response header (repeatable)"},
+	{"content-type", 0, true, S_CONTENT_TYPE, "T", "default text/plain"},
+	{"chunked", 0, false, S_CHUNKED, NULL, "Transfer-Encoding: chunked"},
+	{"chunk-size", 0, true, S_CHUNK_SIZE, "SIZE", "bytes per chunk (default: one chunk)"},
+	{"delay", 0, true, S_DELAY, "D|MIN:MAX", "fixed delay, or uniform in [MIN, MAX], e.g. 1ms:5ms"},
+	{"connections", 'c', true, S_CONNECTIONS, "N", "concurrent connections to provision (default 10000)"},
+	{"threads", 't', true, S_THREADS, "N", "server worker cores (default 1)"},
+	{"memory", 0, true, S_MEMORY, "SIZE", "mempool memory (default 512Mi)"},
+	{"profile", 0, true, S_PROFILE, "FILE", "port profile, e.g. drivers_cfg/af_packet.json"},
+	{"iface", 0, true, S_IFACE, "IF", "interface for the profile's PMD"},
+	{"local-ip", 0, true, S_LOCAL_IP, "A.B.C.D/LEN", "the appliance's own address"},
+	{"gateway", 0, true, S_GATEWAY, "A.B.C.D", "next hop when the peer is off-link"},
+	{"eal", 0, true, S_EAL, "'...'", "EAL arguments overriding the profile's"},
+	{NULL, 0, false, 0, NULL, NULL},
 };
+
+static const struct fc_opt *const serve_tables[] = {serve_opts, fc_impair_opt_table, NULL};
 
 void
 fc_serve_usage(FILE *f)
 {
-	fputs(
-"Usage: flashcrowd serve [options]\n"
-"  The userspace HTTP/1.1 responder (keep-alive, close, pipelining, chunked, delays).\n"
-"      --routes FILE        JSON routes file (docs/scenarios.md, \"serve\"); flags add a catch-all\n"
-"      --status N           status of the catch-all route (default 200)\n"
-"      --body-size SIZE     generated body, 0..1Mi (default 100 when nothing else is given)\n"
-"      --body STR           literal body\n"
-"      --body-file FILE     body read once from FILE (up to 16Mi)\n"
-"  -H, --header 'N: V'      extra response header (repeatable)\n"
-"      --content-type T     default text/plain\n"
-"      --chunked            Transfer-Encoding: chunked\n"
-"      --chunk-size SIZE    bytes per chunk (default: one chunk)\n"
-"      --delay D|MIN:MAX    fixed delay, or uniform in [MIN, MAX], e.g. 1ms:5ms\n"
-"  -c, --connections N      concurrent connections to provision (default 10000)\n"
-"  -t, --threads N          server worker cores (default 1)\n"
-"      --memory SIZE        mempool memory (default 512Mi)\n"
-"      --profile FILE       port profile; --iface IF, --local-ip A.B.C.D/LEN, --gateway A.B.C.D,\n"
-"      --eal '...'          override it\n"
-"  -h, --help               this text\n", f);
+	fputs("Usage: flashcrowd serve [options]\n"
+	      "  The userspace HTTP/1.1 responder (keep-alive, close, pipelining, chunked, delays).\n", f);
+	fc_opts_help(serve_tables, f);
+}
+
+struct serve_ctx {
+	struct fc_serve_conf *c;
+	struct fc_serve_route def;
+	bool shaped;            /* a flag shaped the catch-all route */
+	const char *routes;
+};
+
+static void
+on_routes_opt(void *arg, const struct fc_opt *o, const char *flag, const char *v, struct fc_errors *errs)
+{
+	struct serve_ctx *x = arg;
+
+	(void)flag;
+	if (o == NULL)
+		fc_errors_add(errs, "\"%s\": unexpected argument", v);
+	else if (o->id == S_ROUTES && fc_scn_opt_in(serve_opts, o))
+		x->routes = v;
+}
+
+static void
+set_count(struct fc_errors *errs, const char *flag, const char *v, uint32_t *dst, char *text)
+{
+	uint64_t n;
+
+	if (fc_parse_count(v, &n)) {
+		fc_opts_bad(errs, flag, v, "a count");
+		return;
+	}
+	*dst = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+	fc_scn_set_text(text, v);
+}
+
+static void
+on_serve_opt(void *arg, const struct fc_opt *o, const char *flag, const char *optarg,
+	     struct fc_errors *errs)
+{
+	struct serve_ctx *x = arg;
+	struct fc_serve_conf *c = x->c;
+	struct fc_serve_route *def = &x->def;
+	uint64_t v;
+
+	if (o == NULL || fc_impair_spec_take(&c->impair, o, flag, optarg))
+		return;
+	switch (o->id) {
+	case S_STATUS:
+		if (fc_parse_count(optarg, &v) || v < 200 || v > 599)
+			fc_opts_bad(errs, flag, optarg, "a final status (200..599)");
+		else
+			def->status = (uint16_t)v;
+		break;
+	case S_BODY_SIZE:
+		if (fc_parse_size(optarg, &def->body_size))
+			fc_opts_bad(errs, flag, optarg, "a size (e.g. 100, 16Ki, 1Mi)");
+		break;
+	case S_BODY:
+		free(def->body);
+		def->body = fc_scn_strdup(optarg);
+		def->body_len = strlen(optarg);
+		break;
+	case S_BODY_FILE:
+		if (!fc_scn_copy(def->body_file, sizeof(def->body_file), optarg))
+			fc_errors_add(errs, "%s: longer than %zu bytes", flag, sizeof(def->body_file) - 1);
+		break;
+	case S_HEADER:
+		if (fc_scn_add_header(def->headers, &def->num_headers, FC_HTTP_ROUTE_MAX_HEADERS, optarg))
+			fc_errors_add(errs, "-H/--header: at most %d headers", FC_HTTP_ROUTE_MAX_HEADERS);
+		break;
+	case S_CONTENT_TYPE:
+		if (!fc_scn_copy(def->content_type, sizeof(def->content_type), optarg))
+			fc_errors_add(errs, "%s: longer than %zu bytes", flag, sizeof(def->content_type) - 1);
+		break;
+	case S_CHUNKED:
+		def->chunked = true;
+		break;
+	case S_CHUNK_SIZE:
+		if (fc_parse_size(optarg, &v) || v > FC_HTTP_MAX_FILE_SIZE)
+			fc_opts_bad(errs, flag, optarg, "a size up to 16Mi");
+		else
+			def->chunk_size = (uint32_t)v;
+		break;
+	case S_DELAY: {
+		char a[48];
+		const char *colon = strchr(optarg, ':');
+		size_t alen = colon ? (size_t)(colon - optarg) : strlen(optarg);
+
+		if (alen >= sizeof(a)) {
+			fc_opts_bad(errs, flag, optarg, "D or MIN:MAX");
+			break;
+		}
+		memcpy(a, optarg, alen);
+		a[alen] = '\0';
+		if (fc_parse_duration(a, &def->delay_min_ns) ||
+				(colon && fc_parse_duration(colon + 1, &def->delay_max_ns)))
+			fc_opts_bad(errs, flag, optarg, "D or MIN:MAX (e.g. 1ms, 1ms:5ms)");
+		else if (!colon)
+			def->delay_max_ns = def->delay_min_ns;
+		else if (def->delay_min_ns > def->delay_max_ns)
+			fc_errors_add(errs, "%s: min %s is above max", flag, a);
+		break;
+	}
+	case S_CONNECTIONS:
+		set_count(errs, flag, optarg, &c->connections, c->text[T_CONNECTIONS]);
+		return;
+	case S_THREADS:
+		set_count(errs, flag, optarg, &c->cores, c->text[T_CORES]);
+		return;
+	case S_MEMORY:
+		if (fc_parse_size(optarg, &c->memory))
+			fc_opts_bad(errs, flag, optarg, "a size (e.g. 512Mi, 2Gi)");
+		else
+			fc_scn_set_text(c->text[T_MEMORY], optarg);
+		return;
+	case S_PROFILE:
+		if (!fc_scn_copy(c->profile_path, sizeof(c->profile_path), optarg))
+			fc_errors_add(errs, "%s: too long", flag);
+		return;
+	case S_IFACE:
+		if (!fc_scn_copy(c->port.iface, sizeof(c->port.iface), optarg))
+			fc_errors_add(errs, "%s: too long", flag);
+		return;
+	case S_LOCAL_IP:
+		if (strchr(optarg, '/') == NULL ||
+				fc_parse_ip_prefix(optarg, &c->port.local_ip, &c->port.local_prefix))
+			fc_opts_bad(errs, flag, optarg, "A.B.C.D/LEN");
+		return;
+	case S_GATEWAY:
+		if (fc_parse_ipv4(optarg, &c->port.gateway))
+			fc_opts_bad(errs, flag, optarg, "an IPv4 address");
+		return;
+	case S_EAL:
+		if (!fc_scn_copy(c->eal, sizeof(c->eal), optarg))
+			fc_errors_add(errs, "%s: too long", flag);
+		return;
+	case S_PEER:
+		c->peer = optarg;
+		if (fc_parse_ipv4(optarg, &c->peer_ip) || c->peer_ip == 0)
+			fc_opts_bad(errs, flag, optarg, "an IPv4 address");
+		return;
+	case S_PORT:
+		if (fc_parse_count(optarg, &v) || v == 0 || v > 65535)
+			fc_opts_bad(errs, flag, optarg, "a TCP port (1..65535)");
+		else
+			c->listen_port = (uint16_t)v;
+		return;
+	case S_DURATION:
+		if (fc_parse_duration(optarg, &c->duration_ns) || c->duration_ns == 0)
+			fc_opts_bad(errs, flag, optarg, "a duration (e.g. 30s, 5m)");
+		return;
+	case S_JSON:
+		if (optarg[0] == '\0')
+			fc_opts_bad(errs, flag, optarg, "a file name");
+		else
+			c->json_path = optarg;
+		return;
+	default:
+		return;
+	}
+	x->shaped = true;
 }
 
 int
 fc_serve_from_argv(int argc, char **argv, struct fc_serve_conf *c, struct fc_errors *errs)
 {
 	unsigned before = fc_errors_total(errs);
-	struct fc_serve_route def;
-	bool shaped = false;
-	const char *routes = NULL;
-	int opt, idx;
+	struct serve_ctx x = {.c = c};
+	int rc;
 
-	optind = 0;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":H:c:t:h", serve_opts, &idx)) != -1) {
-		if (opt == 'h')
-			return FC_SCENARIO_HELP;
-		if (opt == S_ROUTES)
-			routes = optarg;
-		else if (opt == ':')
-			fc_errors_add(errs, "%s: missing value", argv[optind - 1]);
-		else if (opt == '?' && optopt)
-			fc_errors_add(errs, "-%c: unknown flag (see --help)", optopt);
-		else if (opt == '?')
-			fc_errors_add(errs, "%s: unknown flag (see --help)", argv[optind - 1]);
-	}
-	if (optind < argc)
-		fc_errors_add(errs, "\"%s\": unexpected argument", argv[optind]);
+	rc = fc_opts_parse(serve_tables, argc, argv, on_routes_opt, &x, errs);
+	if (rc == FC_OPTS_HELP)
+		return FC_SCENARIO_HELP;
 	if (fc_errors_total(errs) > before)
 		return -EINVAL;
-	if (routes)
-		fc_serve_load_file(routes, c, errs);
+	if (x.routes)
+		fc_serve_load_file(x.routes, c, errs);
 
-	route_defaults(&def);
-	snprintf(def.path, sizeof(def.path), "*");
-	optind = 0;
-	while ((opt = getopt_long(argc, argv, ":H:c:t:h", serve_opts, &idx)) != -1) {
-		uint64_t v;
-
-		switch (opt) {
-		case S_STATUS:
-			if (fc_parse_count(optarg, &v) || v < 200 || v > 599)
-				fc_errors_add(errs, "--status: \"%s\" is not a final status (200..599)", optarg);
-			else
-				def.status = (uint16_t)v;
-			shaped = true;
-			break;
-		case S_BODY_SIZE:
-			if (fc_parse_size(optarg, &def.body_size))
-				fc_errors_add(errs, "--body-size: \"%s\" is not a size (e.g. 100, 16Ki, 1Mi)", optarg);
-			shaped = true;
-			break;
-		case S_BODY:
-			free(def.body);
-			def.body = fc_scn_strdup(optarg);
-			def.body_len = strlen(optarg);
-			shaped = true;
-			break;
-		case S_BODY_FILE:
-			if (!fc_scn_copy(def.body_file, sizeof(def.body_file), optarg))
-				fc_errors_add(errs, "--body-file: longer than %zu bytes", sizeof(def.body_file) - 1);
-			shaped = true;
-			break;
-		case 'H':
-			if (fc_scn_add_header(def.headers, &def.num_headers, FC_HTTP_ROUTE_MAX_HEADERS, optarg))
-				fc_errors_add(errs, "-H/--header: at most %d headers", FC_HTTP_ROUTE_MAX_HEADERS);
-			shaped = true;
-			break;
-		case S_CONTENT_TYPE:
-			if (!fc_scn_copy(def.content_type, sizeof(def.content_type), optarg))
-				fc_errors_add(errs, "--content-type: longer than %zu bytes", sizeof(def.content_type) - 1);
-			shaped = true;
-			break;
-		case S_CHUNKED:
-			def.chunked = true;
-			shaped = true;
-			break;
-		case S_CHUNK_SIZE:
-			if (fc_parse_size(optarg, &v) || v > FC_HTTP_MAX_FILE_SIZE)
-				fc_errors_add(errs, "--chunk-size: \"%s\" is not a size up to 16Mi", optarg);
-			else
-				def.chunk_size = (uint32_t)v;
-			shaped = true;
-			break;
-		case S_DELAY: {
-			char a[48];
-			const char *colon = strchr(optarg, ':');
-			size_t alen = colon ? (size_t)(colon - optarg) : strlen(optarg);
-
-			if (alen >= sizeof(a)) {
-				fc_errors_add(errs, "--delay: \"%s\" is not D or MIN:MAX", optarg);
-				break;
-			}
-			memcpy(a, optarg, alen);
-			a[alen] = '\0';
-			if (fc_parse_duration(a, &def.delay_min_ns) ||
-					(colon && fc_parse_duration(colon + 1, &def.delay_max_ns)))
-				fc_errors_add(errs, "--delay: \"%s\" is not D or MIN:MAX (e.g. 1ms, 1ms:5ms)", optarg);
-			else if (!colon)
-				def.delay_max_ns = def.delay_min_ns;
-			else if (def.delay_min_ns > def.delay_max_ns)
-				fc_errors_add(errs, "--delay: min %s is above max", a);
-			shaped = true;
-			break;
-		}
-		case 'c':
-			if (fc_parse_count(optarg, &v))
-				fc_errors_add(errs, "-c/--connections: \"%s\" is not a count", optarg);
-			else {
-				c->connections = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
-				fc_scn_set_text(c->text[T_CONNECTIONS], optarg);
-			}
-			break;
-		case 't':
-			if (fc_parse_count(optarg, &v))
-				fc_errors_add(errs, "-t/--threads: \"%s\" is not a count", optarg);
-			else {
-				c->cores = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
-				fc_scn_set_text(c->text[T_CORES], optarg);
-			}
-			break;
-		case S_MEMORY:
-			if (fc_parse_size(optarg, &c->memory))
-				fc_errors_add(errs, "--memory: \"%s\" is not a size (e.g. 512Mi, 2Gi)", optarg);
-			else
-				fc_scn_set_text(c->text[T_MEMORY], optarg);
-			break;
-		case S_PROFILE:
-			if (!fc_scn_copy(c->profile_path, sizeof(c->profile_path), optarg))
-				fc_errors_add(errs, "--profile: too long");
-			break;
-		case S_IFACE:
-			if (!fc_scn_copy(c->port.iface, sizeof(c->port.iface), optarg))
-				fc_errors_add(errs, "--iface: too long");
-			break;
-		case S_LOCAL_IP: {
-			if (strchr(optarg, '/') == NULL ||
-					fc_parse_ip_prefix(optarg, &c->port.local_ip, &c->port.local_prefix))
-				fc_errors_add(errs, "--local-ip: \"%s\" is not A.B.C.D/LEN", optarg);
-			break;
-		}
-		case S_GATEWAY:
-			if (fc_parse_ipv4(optarg, &c->port.gateway))
-				fc_errors_add(errs, "--gateway: \"%s\" is not an IPv4 address", optarg);
-			break;
-		case S_EAL:
-			if (!fc_scn_copy(c->eal, sizeof(c->eal), optarg))
-				fc_errors_add(errs, "--eal: too long");
-			break;
-		default:
-			break;
-		}
-	}
-	if (shaped) {
+	route_defaults(&x.def);
+	snprintf(x.def.path, sizeof(x.def.path), "*");
+	fc_opts_parse(serve_tables, argc, argv, on_serve_opt, &x, errs);
+	if (x.shaped) {
 		if (c->num_routes >= FC_HTTP_MAX_ROUTES) {
 			fc_errors_add(errs, "routes: at most %d, no room for the catch-all of the flags",
 				FC_HTTP_MAX_ROUTES);
-			free_route(&def);
+			free_route(&x.def);
 		} else {
-			c->routes[c->num_routes++] = def;
+			c->routes[c->num_routes++] = x.def;
 		}
 	} else {
-		free_route(&def);
+		free_route(&x.def);
 	}
 	return fc_errors_total(errs) > before ? -EINVAL : 0;
 }
