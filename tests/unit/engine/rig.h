@@ -22,8 +22,8 @@
 #include "fc_test.h"
 
 #define RIG_MS 1000000ull
-#define RIG_IP_CLIENT RTE_IPV4(198, 18, 0, 1)
-#define RIG_IP_SERVER RTE_IPV4(198, 18, 0, 2)
+#define RIG_IP_CLIENT FC_TEST_IPV4(198, 18, 0, 1)
+#define RIG_IP_SERVER FC_TEST_IPV4(198, 18, 0, 2)
 
 /* The fake clock every part of the rig reads. */
 static uint64_t rig_now_ns;

@@ -190,8 +190,12 @@ test_merge_exact(void)
 		CHECK_EQ(m->n_iv, N * IV);
 		CHECK(fabs(m->duration_s - 46.0) < 1e-9);
 		CHECK(m->latency_uncorrected != NULL);
-		CHECK_STR_CONTAINS(cJSON_Print(cJSON_GetObjectItemCaseSensitive(m->root, "meta")),
-				   "\"commit\":\t\"abc123\"");
+		char *meta = cJSON_Print(cJSON_GetObjectItemCaseSensitive(m->root, "meta"));
+
+		CHECK(meta != NULL);
+		if (meta != NULL)
+			CHECK_STR_CONTAINS(meta, "\"commit\":\t\"abc123\"");
+		cJSON_free(meta);
 		fc_result_free(m);
 	}
 	cJSON_Delete(merged);
