@@ -22,8 +22,8 @@ usage(FILE *f)
 	      "  worse = beyond the tolerance the bad way AND significant (two-sided Mann-Whitney U\n"
 	      "  over the repeat runs when both sides have several, else over the per-interval\n"
 	      "  values). Exit 0: nothing worse; 99: something worse; 2: bad input.\n"
-	      "      --tolerance SPEC  5%% by default; PCT for all, METRIC=PCT for one\n"
-	      "                        (e.g. --tolerance p99=10%%), 0..100%%, repeatable\n"
+	      "      --tolerance SPEC  5% by default; PCT for all, METRIC=PCT for one\n"
+	      "                        (e.g. --tolerance p99=10%), 0..100%, repeatable\n"
 	      "      --alpha A         significance level, 0.001..0.2 (default 0.05 over runs,\n"
 	      "                        0.01 over intervals)\n"
 	      "      --json            print the comparison as JSON\n", f);
