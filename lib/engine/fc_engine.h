@@ -88,7 +88,8 @@ struct fc_client_source {
 	void (*issue)(struct fc_client_worker *w, uint64_t now);
 	/**
 	 * A request ended: @p status is the response status, or 0 when it ended as an error
-	 * (connect, timeout, reset, parse). @p tag is what fc_client_send() was given.
+	 * (connect, timeout, reset, closed_unanswered, parse). @p tag is what fc_client_send()
+	 * was given.
 	 */
 	void (*on_result)(struct fc_client_worker *w, struct fc_client_conn *cc, uint32_t tag,
 			  uint16_t status);
