@@ -11,7 +11,21 @@
 
 #include "cli_util.h"
 #include "commands.h"
+#include "fc_opts.h"
 #include "fc_results.h"
+#include "fc_stats.h"
+
+enum { C_BASE = 1, C_NEW, C_TOLERANCE, C_ALPHA, C_JSON };
+
+static const struct fc_opt compare_opts[] = {
+	{"base", 0, false, C_BASE, NULL, "the files after it are the baseline's repeat runs"},
+	{"new", 0, false, C_NEW, NULL, "the files after it are the new build's repeat runs"},
+	{"tolerance", 0, true, C_TOLERANCE, "SPEC", "5% by default; PCT for all, METRIC=PCT for one (e.g. --tolerance p99=10%), 0..100%, repeatable"},
+	{"alpha", 0, true, C_ALPHA, "A", "significance level, 0.001..0.2 (default 0.05 over runs, 0.01 over intervals)"},
+	{"json", 0, false, C_JSON, NULL, "print the comparison as JSON"},
+	{NULL, 0, false, 0, NULL, NULL},
+};
+static const struct fc_opt *const compare_tables[] = {compare_opts, NULL};
 
 static void
 usage(FILE *f)
@@ -21,12 +35,57 @@ usage(FILE *f)
 	      "  Per metric (rps, p50, p90, p99, p99.9, errors): baseline, new, change, verdict.\n"
 	      "  worse = beyond the tolerance the bad way AND significant (two-sided Mann-Whitney U\n"
 	      "  over the repeat runs when both sides have several, else over the per-interval\n"
-	      "  values). Exit 0: nothing worse; 99: something worse; 2: bad input.\n"
-	      "      --tolerance SPEC  5% by default; PCT for all, METRIC=PCT for one\n"
-	      "                        (e.g. --tolerance p99=10%), 0..100%, repeatable\n"
-	      "      --alpha A         significance level, 0.001..0.2 (default 0.05 over runs,\n"
-	      "                        0.01 over intervals)\n"
-	      "      --json            print the comparison as JSON\n", f);
+	      "  values). Exit 0: nothing worse; 99: something worse; 2: bad input.\n", f);
+	fc_opts_help(compare_tables, f);
+}
+
+/* What the command line said; file names point into argv. */
+struct compare_args {
+	char **base, **cur, **pos;      /* --base files, --new files, BASE NEW */
+	unsigned nb, nn, np;
+	char list;                      /* 'b' or 'n' after --base or --new, else 0 */
+	struct fc_tolerance tol;
+	double alpha;                   /* 0: the default of the samples used */
+	bool json;
+};
+
+static void
+on_compare_opt(void *arg, const struct fc_opt *o, const char *flag, const char *value,
+	       struct fc_errors *errs)
+{
+	struct compare_args *a = arg;
+	char err[FC_RESULTS_ERR_LEN];
+	char *end;
+
+	if (o == NULL) {
+		if (a->list == 'b')
+			a->base[a->nb++] = (char *)value;
+		else if (a->list == 'n')
+			a->cur[a->nn++] = (char *)value;
+		else
+			a->pos[a->np++] = (char *)value;
+		return;
+	}
+	switch (o->id) {
+	case C_BASE:
+		a->list = 'b';
+		break;
+	case C_NEW:
+		a->list = 'n';
+		break;
+	case C_TOLERANCE:
+		if (fc_tolerance_parse(value, &a->tol, err, sizeof(err)) != 0)
+			fc_errors_add(errs, "--%s", err);
+		break;
+	case C_ALPHA:
+		a->alpha = strtod(value, &end);
+		if (end == value || *end != '\0' || !(a->alpha >= 0.001 && a->alpha <= 0.2))
+			fc_errors_add(errs, "%s: \"%s\" is outside 0.001..0.2", flag, value);
+		break;
+	default:
+		a->json = true;
+		break;
+	}
 }
 
 /* Load each named file; exit code 2 (bad input) or 1 (no memory) on failure. */
@@ -49,90 +108,48 @@ load_all(char **names, unsigned n, struct fc_result **out)
 int
 fc_cmd_compare(int argc, char **argv)
 {
-	char **base = calloc((size_t)argc, sizeof(char *)), **cur = calloc((size_t)argc, sizeof(char *));
-	char **pos = calloc((size_t)argc, sizeof(char *));
+	struct compare_args a = {
+		.base = calloc((size_t)argc, sizeof(char *)), .cur = calloc((size_t)argc, sizeof(char *)),
+		.pos = calloc((size_t)argc, sizeof(char *)),
+	};
 	struct fc_result **rb = calloc((size_t)argc, sizeof(*rb)), **rn = calloc((size_t)argc, sizeof(*rn));
-	unsigned nb = 0, nn = 0, np = 0;
-	struct fc_tolerance tol;
+	char **base = a.base, **cur = a.cur;
+	unsigned nb = 0, nn = 0;
+	struct fc_errors errs;
 	struct fc_cmp cmp;
-	double alpha = 0; /* the default of the samples used */
-	bool json = false, lists = false;
-	const char *list = NULL; /* "b" or "n": where positional names go after --base/--new */
-	int code = FC_EXIT_INPUT;
+	int rc, code = FC_EXIT_INPUT;
 
-	if (base == NULL || cur == NULL || pos == NULL || rb == NULL || rn == NULL) {
+	if (a.base == NULL || a.cur == NULL || a.pos == NULL || rb == NULL || rn == NULL) {
 		code = FC_EXIT_RUNTIME;
 		goto out;
 	}
-	fc_tolerance_default(&tol);
-	/* By hand rather than getopt: --base and --new take a list each. */
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		char err[FC_RESULTS_ERR_LEN];
-
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			usage(stdout);
-			code = FC_EXIT_OK;
-			goto out;
-		} else if (strcmp(a, "--base") == 0) {
-			list = "b";
-			lists = true;
-		} else if (strcmp(a, "--new") == 0) {
-			list = "n";
-			lists = true;
-		} else if (strcmp(a, "--json") == 0) {
-			json = true;
-		} else if (strcmp(a, "--tolerance") == 0 || strncmp(a, "--tolerance=", 12) == 0 ||
-			   strcmp(a, "--alpha") == 0 || strncmp(a, "--alpha=", 8) == 0) {
-			bool is_tol = a[2] == 't';
-			const char *v = strchr(a, '=');
-
-			if (v != NULL) {
-				v++;
-			} else if (i + 1 < argc) {
-				v = argv[++i];
-			} else {
-				fprintf(stderr, "error: %s: missing value\n", a);
-				goto out;
-			}
-			if (is_tol) {
-				if (fc_tolerance_parse(v, &tol, err, sizeof(err)) != 0) {
-					fprintf(stderr, "error: --%s\n", err);
-					goto out;
-				}
-			} else {
-				char *end;
-
-				alpha = strtod(v, &end);
-				if (end == v || *end != '\0' || !(alpha >= 0.001 && alpha <= 0.2)) {
-					fprintf(stderr, "error: --alpha: \"%s\" is outside 0.001..0.2\n", v);
-					goto out;
-				}
-			}
-		} else if (a[0] == '-' && a[1] != '\0') {
-			fprintf(stderr, "error: %s: unknown flag (see --help)\n", a);
-			goto out;
-		} else if (list == NULL) {
-			pos[np++] = argv[i];
-		} else if (list[0] == 'b') {
-			base[nb++] = argv[i];
-		} else {
-			cur[nn++] = argv[i];
-		}
-	}
-	if (lists && np != 0) {
-		fprintf(stderr, "error: \"%s\": give the files after --base and --new, not before\n",
-			pos[0]);
+	fc_tolerance_default(&a.tol);
+	fc_errors_init(&errs);
+	rc = fc_opts_parse(compare_tables, argc, argv, on_compare_opt, &a, &errs);
+	if (rc == FC_OPTS_HELP) {
+		usage(stdout);
+		code = FC_EXIT_OK;
 		goto out;
 	}
-	if (!lists) {
-		if (np != 2) {
-			fprintf(stderr, "error: compare takes two result files (BASE NEW), got %u\n", np);
+	if (fc_errors_total(&errs)) {
+		fc_errors_print(&errs, stderr);
+		goto out;
+	}
+	nb = a.nb;
+	nn = a.nn;
+	if (a.list != 0 && a.np != 0) {
+		fprintf(stderr, "error: \"%s\": give the files after --base and --new, not before\n",
+			a.pos[0]);
+		goto out;
+	}
+	if (a.list == 0) {
+		if (a.np != 2) {
+			fprintf(stderr, "error: compare takes two result files (BASE NEW), got %u\n", a.np);
 			usage(stderr);
 			goto out;
 		}
-		base[nb++] = pos[0];
-		cur[nn++] = pos[1];
+		base[nb++] = a.pos[0];
+		cur[nn++] = a.pos[1];
 	}
 	if (nb == 0 || nn == 0) {
 		fprintf(stderr, "error: --%s: no result file\n", nb == 0 ? "base" : "new");
@@ -141,14 +158,14 @@ fc_cmd_compare(int argc, char **argv)
 	if ((code = load_all(base, nb, rb)) != FC_EXIT_OK ||
 	    (code = load_all(cur, nn, rn)) != FC_EXIT_OK)
 		goto out;
-	if (fc_results_compare(rb, nb, rn, nn, &tol, alpha, &cmp) != 0) {
+	if (fc_results_compare(rb, nb, rn, nn, &a.tol, a.alpha, &cmp) != 0) {
 		code = FC_EXIT_RUNTIME;
 		goto out;
 	}
-	if (json) {
+	if (a.json) {
 		cJSON *j = fc_cmp_to_json(&cmp);
 
-		if (j == NULL || fc_results_write_json(j, "-") != 0) {
+		if (j == NULL || fc_json_write(j, "-") != 0) {
 			cJSON_Delete(j);
 			code = FC_EXIT_RUNTIME;
 			goto out;
@@ -172,8 +189,8 @@ out:
 		fc_result_free(rn[i]);
 	free(rb);
 	free(rn);
-	free(base);
-	free(cur);
-	free(pos);
+	free(a.base);
+	free(a.cur);
+	free(a.pos);
 	return code;
 }

@@ -254,14 +254,6 @@ int fc_cmp_print(const struct fc_cmp *c, FILE *f);
 cJSON *fc_cmp_to_json(const struct fc_cmp *c);
 
 /**
- * Write a JSON document (formatted) atomically: a temporary file, then rename.
- * @param doc document.
- * @param path destination; "-" writes to stdout.
- * @return 0, -EINVAL, -ENOMEM, or -errno of the file operations.
- */
-int fc_results_write_json(const cJSON *doc, const char *path);
-
-/**
  * Two-sided Mann-Whitney U test (Wilcoxon rank-sum). Exact distribution of U when there
  * are no ties and both samples have at most 50 values; otherwise the normal approximation
  * with the tie correction of the variance and a continuity correction of 0.5.

@@ -337,6 +337,15 @@ int fc_report_set_counter(struct fc_report *r, const char *name, uint64_t value)
 cJSON *fc_report_to_json(const struct fc_report *r);
 
 /**
+ * Write a JSON document (formatted) atomically: a temporary file, then rename. Every JSON
+ * file flashcrowd writes goes through here (reports, merged results, serve's counters).
+ * @param doc document.
+ * @param path destination; "-" writes to stdout.
+ * @return 0, -EINVAL, -ENOMEM, or -errno of the file operations.
+ */
+int fc_json_write(const cJSON *doc, const char *path);
+
+/**
  * Write the JSON report (formatted) to a file, atomically (temporary file + rename).
  * @param r report.
  * @param path destination; "-" writes to stdout.

@@ -509,29 +509,15 @@ fc_report_write_json(const struct fc_report *r, const char *path)
 }
 
 int
-fc_report_write_json_extra(const struct fc_report *r, const char *key, cJSON *extra,
-		const char *path)
+fc_json_write(const cJSON *doc, const char *path)
 {
-	cJSON *root;
 	char *txt, *tmp;
 	FILE *f;
 	int rc = 0;
 
-	if (r == NULL || path == NULL || path[0] == '\0') {
-		cJSON_Delete(extra);
+	if (doc == NULL || path == NULL || path[0] == '\0')
 		return -EINVAL;
-	}
-	root = fc_report_to_json(r);
-	if (root == NULL) {
-		cJSON_Delete(extra);
-		return -errno;
-	}
-	if (key != NULL && extra != NULL)
-		cJSON_AddItemToObject(root, key, extra);
-	else
-		cJSON_Delete(extra);
-	txt = cJSON_Print(root);
-	cJSON_Delete(root);
+	txt = cJSON_Print(doc);
 	if (txt == NULL)
 		return -ENOMEM;
 	if (strcmp(path, "-") == 0) {
@@ -539,7 +525,7 @@ fc_report_write_json_extra(const struct fc_report *r, const char *key, cJSON *ex
 		cJSON_free(txt);
 		return rc;
 	}
-	/* Temporary file + rename: a reader (or a crash) never sees half a report. */
+	/* Temporary file + rename: a reader (or a crash) never sees half a file. */
 	tmp = malloc(strlen(path) + 32);
 	if (tmp == NULL) {
 		cJSON_free(txt);
@@ -561,6 +547,31 @@ fc_report_write_json_extra(const struct fc_report *r, const char *key, cJSON *ex
 	}
 	free(tmp);
 	cJSON_free(txt);
+	return rc;
+}
+
+int
+fc_report_write_json_extra(const struct fc_report *r, const char *key, cJSON *extra,
+		const char *path)
+{
+	cJSON *root;
+	int rc;
+
+	if (r == NULL || path == NULL || path[0] == '\0') {
+		cJSON_Delete(extra);
+		return -EINVAL;
+	}
+	root = fc_report_to_json(r);
+	if (root == NULL) {
+		cJSON_Delete(extra);
+		return -errno;
+	}
+	if (key != NULL && extra != NULL)
+		cJSON_AddItemToObject(root, key, extra);
+	else
+		cJSON_Delete(extra);
+	rc = fc_json_write(root, path);
+	cJSON_Delete(root);
 	return rc;
 }
 
