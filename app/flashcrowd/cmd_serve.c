@@ -24,6 +24,7 @@
 #include "commands.h"
 #include "fc_http.h"
 #include "fc_scenario.h"
+#include "fc_stats.h"
 #include "impair_opts.h"
 #include "pair.h"
 #include "fc_server.h"
@@ -34,9 +35,7 @@ write_json(const char *path, const struct fc_http_server_stats *http,
 	   const struct fc_tcp_counters *t, double elapsed_s)
 {
 	cJSON *root = cJSON_CreateObject(), *o;
-	char *txt = NULL;
-	FILE *f = NULL;
-	int rc = -1;
+	int rc = -ENOMEM;
 	bool ok = root != NULL &&
 		cJSON_AddNumberToObject(root, "duration_s", elapsed_s) &&
 		cJSON_AddNumberToObject(root, "requests", (double)http->requests) &&
@@ -54,15 +53,7 @@ write_json(const char *path, const struct fc_http_server_stats *http,
 		cJSON_AddNumberToObject(o, "unknown_flow", (double)t->unknown_flow);
 
 	if (ok)
-		txt = cJSON_Print(root);
-	if (txt != NULL)
-		f = fopen(path, "w");
-	if (f != NULL) {
-		rc = fputs(txt, f) < 0 || fputc('\n', f) == EOF ? -1 : 0;
-		if (fclose(f) != 0)
-			rc = -1;
-	}
-	cJSON_free(txt);
+		rc = fc_json_write(root, path);
 	cJSON_Delete(root);
 	return rc;
 }

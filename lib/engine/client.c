@@ -161,8 +161,10 @@ close_in_flight(struct fc_client_worker *w, struct fc_client_conn *cc, bool by_r
 		const struct fc_client_req *r = conn_req(cc, (cc->q_head + i) % FC_PIPE_MAX);
 
 		if (src != NULL && src->resend != NULL && w->rp->retries > 0 &&
-		    src->resend(w, cc, r->tag, r->sent_at))
+		    src->resend(w, cc, r->tag, r->sent_at)) {
+			w->resend_pending++;
 			continue;
+		}
 		if (may_retry(w, r->tag)) {
 			struct fc_client_retry *e = &w->retry[(w->rt_head + w->rt_len++) %
 							      w->rt_cap];
@@ -182,12 +184,14 @@ close_in_flight(struct fc_client_worker *w, struct fc_client_conn *cc, bool by_r
 	cc->solo = false;
 }
 
-/* The run is over: what still waits to be sent again was closed unanswered. */
+/* The run is over: what still waits to be sent again, in the retry ring or with its
+ * request source, was closed unanswered. */
 static void
 fail_retries(struct fc_client_worker *w)
 {
-	fc_stats_add(&w->stats.err[FC_STATS_ERR_CLOSED], w->rt_len);
+	fc_stats_add(&w->stats.err[FC_STATS_ERR_CLOSED], w->rt_len + w->resend_pending);
 	w->rt_len = 0;
+	w->resend_pending = 0;
 }
 
 static void
@@ -440,6 +444,8 @@ fc_client_send(struct fc_client_worker *w, struct fc_client_conn *cc, const void
 	if (rc != 0 && again) {
 		FC_STATS_INC(&w->stats, req_retried);
 		cc->solo = rc > 0;
+		if (w->rp->source != NULL)
+			w->resend_pending--;
 	}
 	return rc;
 }
@@ -520,19 +526,15 @@ send_retry(struct fc_client_worker *w, struct fc_client_conn *cc, uint64_t now)
 {
 	const struct fc_client_retry *e = &w->retry[w->rt_head];
 	const struct fc_http_request_tmpl *t = &w->rp->mix->tmpl[TAG_TMPL(e->tag)];
-	int rc = write_request(w, cc, t->buf, (uint32_t)t->len, t->is_head, e->tag, e->intended,
-			       e->first_sent, now);
+	int rc = fc_client_send(w, cc, t->buf, (uint32_t)t->len, t->is_head, e->tag, e->intended,
+				e->first_sent, now);
 
 	if (rc == 0)
 		return 0;
 	w->rt_head = (w->rt_head + 1) % w->rt_cap;
 	w->rt_len--;
-	FC_STATS_INC(&w->stats, req_retried);
-	if (rc > 0) {
-		cc->solo = true;
-		if (t->close || w->rp->close_mode)
-			cc->closing = true;
-	}
+	if (rc > 0 && (t->close || w->rp->close_mode))
+		cc->closing = true;
 	return rc;
 }
 
@@ -733,17 +735,8 @@ scan_timeouts(struct fc_client_worker *w, uint64_t now)
 static void
 close_all(struct fc_client_worker *w)
 {
-	for (uint32_t s = 0; s < w->nb_slots; s++) {
-		struct fc_client_conn *cc = &w->conns[s];
-
-		if (cc->state == CONN_FREE || cc->closing)
-			continue;
-		cc->closing = true;
-		if (cc->state == CONN_CONNECTING)
-			fc_tcp_abort(conn_tcp(w, cc));
-		else
-			fc_tcp_close(conn_tcp(w, cc));
-	}
+	for (uint32_t s = 0; s < w->nb_slots; s++)
+		fc_client_close(w, &w->conns[s]);
 }
 
 bool
@@ -813,7 +806,7 @@ fc_client_in_flight(const struct fc_client_worker *w)
 
 	for (uint32_t s = 0; s < w->nb_slots; s++)
 		n += w->conns[s].q_len;
-	return n + w->rt_len;
+	return n + w->rt_len + w->resend_pending;
 }
 
 int

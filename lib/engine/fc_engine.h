@@ -232,6 +232,8 @@ struct fc_client_worker {
 	uint32_t rt_len;                        /**< retry ring length */
 	uint32_t rt_cap;                        /**< retry ring capacity (every request that can
 						  * be in flight at once) */
+	uint64_t resend_pending;                /**< requests a request source took back to send
+						  * again (fc_client_source::resend), not yet sent */
 	uint64_t issued;                        /**< requests issued (max_requests) */
 	struct fc_answer_order order;           /**< slots in the order requests were written,
 						  * for the prefetch ahead of the responses */
